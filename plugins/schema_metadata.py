@@ -1,0 +1,77 @@
+"""Table and column descriptions come from datapackage.json, the one place the schema lives.
+
+metadata.yml holds what is about the site (titles, facets, canned queries); this plugin
+merges in, for every table of the data package, its description and a description of
+every column, so that the web UI and /-/metadata show the data dictionary without
+repeating it. Views reuse the descriptions of the columns they take from the tables.
+"""
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from datasette import hookimpl
+
+DATAPACKAGE = Path(__file__).resolve().parent.parent / "datapackage.json"
+DATABASE = "belarus"
+# Columns that views compute, described here because no table holds them.
+VIEW_COLUMNS = {
+    "year": "Year of the response date (first four characters of `date`).",
+    "actor_name": "Name of the acting actor (from actors.name).",
+    "actor_group": "The organisation or state the actor belongs to, or the actor itself when it is top-level.",
+    "response_type_label": "Label of the response type (from response_types.label).",
+    "trigger_name": "Name of the event the response answered (from triggers.name).",
+    "source_count": "How many sources document this response.",
+    "responses": "Number of responses.",
+    "sanctions": "Number of responses coded as sanctions (is_sanction = yes).",
+    "first_response": "Date of the actor's earliest response in the dataset.",
+    "latest_response": "Date of the actor's latest response in the dataset.",
+    "response_date": "Date of the response (responses.date).",
+    "response_title": "Title of the response (responses.title).",
+    "source_title": "Title of the source page (sources.title).",
+}
+VIEWS = {
+    "responses_detailed": ("responses", "Every response with its actor's name, type label, trigger, source count and the actor's coordinates (for the map and charts)."),
+    "actor_summary": ("actors", "One row per actor that acted: number of responses and sanctions, first and latest date, and coordinates — the map of responders."),
+    "response_source_links": ("response_sources", "Every link between a response and a source, with the source's publisher, kind and URL: the provenance of each row."),
+}
+
+
+VIEW_COLUMN_NAMES: dict[str, list[str]] = {}
+
+
+@hookimpl
+def startup(datasette):
+    """Learn which columns each view really has, so only those are described."""
+    async def inner():
+        if DATABASE not in datasette.databases:
+            return
+        db = datasette.get_database(DATABASE)
+        for view in VIEWS:
+            rows = (await db.execute("select name from pragma_table_info(:v)", {"v": view})).rows
+            VIEW_COLUMN_NAMES[view] = [r[0] for r in rows]
+        dictionary.cache_clear()
+    return inner
+
+
+@lru_cache(maxsize=1)
+def dictionary() -> dict:
+    pkg = json.loads(DATAPACKAGE.read_text(encoding="utf-8"))
+    tables = {}
+    all_columns = {}
+    for res in pkg["resources"]:
+        columns = {f["name"]: f["description"] for f in res["schema"]["fields"]}
+        tables[res["name"]] = {"description": res["description"], "columns": columns}
+        for name, desc in columns.items():
+            all_columns.setdefault(name, desc)
+    for view, (base, description) in VIEWS.items():
+        columns = dict(all_columns)
+        columns.update(tables[base]["columns"])
+        columns.update(VIEW_COLUMNS)
+        names = VIEW_COLUMN_NAMES.get(view, [])
+        tables[view] = {"description": description, "columns": {n: columns[n] for n in names if n in columns}}
+    return {"databases": {DATABASE: {"tables": tables}}}
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    return dictionary()

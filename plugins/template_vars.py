@@ -1,0 +1,72 @@
+"""Variables for our templates: dataset facts for the landing page, sources for row pages.
+
+Every query here uses :named parameters; nothing from the request is put into SQL text.
+"""
+from datasette import hookimpl
+
+DATABASE = "belarus"
+
+
+async def landing(datasette):
+    db = datasette.get_database(DATABASE)
+    info = {r["key"]: r["value"] for r in (await db.execute("select key, value from dataset_info")).rows}
+    counts = (await db.execute("""
+        select (select count(*) from responses) as responses,
+               (select count(distinct actor_id) from responses) as acting_actors,
+               (select count(*) from sources) as sources,
+               (select min(date) from responses) as first_date,
+               (select max(date) from responses) as latest_date""")).first()
+    types = (await db.execute("""
+        select t.id, t.label, t.description, count(r.id) as n
+        from response_types t left join responses r on r.response_type = t.id
+        group by t.id order by n desc, t.label""")).rows
+    queries = await datasette.get_canned_queries(DATABASE, None)
+    return {"info": info, "counts": dict(counts), "response_types": [dict(r) for r in types],
+            "queries": [{"name": name, "title": q.get("title") or name} for name, q in queries.items()]}
+
+
+async def response_sources(datasette, response_id):
+    db = datasette.get_database(DATABASE)
+    rows = (await db.execute("""
+        select s.id, s.url, s.title, s.publisher, s.published_date, s.source_kind, rs.supports
+        from response_sources rs join sources s on s.id = rs.source_id
+        where rs.response_id = :id order by s.source_kind = 'official' desc, s.published_date""",
+        {"id": response_id})).rows
+    return [dict(r) for r in rows]
+
+
+async def response_card(datasette, response_id):
+    db = datasette.get_database(DATABASE)
+    row = (await db.execute("""
+        select d.*, p.id as parent_id, p.name as parent_name, tr.date as trigger_date,
+               answered.title as responds_to_title
+        from responses_detailed d
+        join actors a on a.id = d.actor_id
+        left join actors p on p.id = a.parent_id
+        left join triggers tr on tr.id = d.trigger_id
+        left join responses answered on answered.id = d.responds_to_id
+        where d.id = :id""", {"id": response_id})).first()
+    if row is None:
+        return None
+    answered_by = (await db.execute(
+        "select id, date, title from responses where responds_to_id = :id order by date", {"id": response_id})).rows
+    return {**dict(row), "answered_by": [dict(r) for r in answered_by]}
+
+
+@hookimpl
+def extra_template_vars(template, database, table, view_name, request, datasette):
+    async def inner():
+        out = {}
+        if view_name == "index":
+            out["belarus"] = await landing(datasette)
+        if view_name == "row" and database == DATABASE and table == "responses":
+            pk = request.url_vars.get("pks", "")
+            from datasette.utils import tilde_decode
+            out["row_sources"] = await response_sources(datasette, tilde_decode(pk))
+            out["response"] = await response_card(datasette, tilde_decode(pk))
+        if database == DATABASE or view_name == "index":
+            info = (await datasette.get_database(DATABASE).execute(
+                "select key, value from dataset_info")).rows
+            out["dataset_info"] = {r["key"]: r["value"] for r in info}
+        return out
+    return inner
