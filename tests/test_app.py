@@ -1,0 +1,156 @@
+"""The real Datasette app (our metadata, plugins and templates) through Datasette's own client."""
+import csv
+import io
+import json
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text())
+QUERIES = METADATA["databases"]["belarus"]["queries"]
+PACKAGE = json.loads((ROOT / "datapackage.json").read_text())
+# Parameters that make each parameterised query return rows on the real data.
+PARAMS = {"search": {"q": "sanctions"}, "actor_responses": {"actor": "eu"},
+          "responses_to_trigger": {"trigger": "election-2020"}, "sanctions_timeline": {"actor": ""}}
+
+
+async def get(ds, path, **kwargs):
+    response = await ds.client.get(path, **kwargs)
+    return response
+
+
+def test_at_least_eight_canned_queries_with_titles_and_descriptions():
+    assert len(QUERIES) >= 8
+    for name, q in QUERIES.items():
+        assert q.get("title"), name
+        assert q.get("description") or q.get("description_html"), name
+
+
+@pytest.mark.parametrize("name", list(QUERIES))
+async def test_canned_query_returns_rows(ds, name):
+    params = PARAMS.get(name, {})
+    qs = "&".join(f"{k}={v}" for k, v in params.items())
+    r = await get(ds, f"/belarus/{name}.json?_shape=objects&{qs}")
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["ok"] is True
+    assert len(data["rows"]) > 0, f"{name} returned no rows"
+
+
+@pytest.mark.parametrize("name", list(QUERIES))
+async def test_canned_query_page_with_empty_parameters_shows_form(ds, name):
+    r = await get(ds, f"/belarus/{name}")
+    assert r.status_code == 200
+    assert "<form" in r.text and "error" not in r.text.lower().split("<footer")[0].replace("error-decoder", "")
+
+
+async def test_search_finds_cyrillic_latin_and_marks_snippets(ds):
+    r = await get(ds, "/belarus/search?q=Lukashenko")
+    assert r.status_code == 200 and "<mark>" in r.text
+    table = r.text.split('<table class="rows-and-columns">')[1].split("</table>")[0]
+    assert "<mark>" in table and "[[" not in table
+    # Hostile FTS syntax is escaped: a page, or at worst a clean 400 for a query with no words; never a 500.
+    for q in ["NEAR(", "a OR", "*", "'; drop table responses; --", "Лукашенко AND"]:
+        r = await get(ds, "/belarus/search", params={"q": q})
+        assert r.status_code == 200, q
+    r = await get(ds, "/belarus/search", params={"q": '"'})
+    assert r.status_code in (200, 400)
+
+
+async def test_landing_page_explains_dataset(ds):
+    r = await get(ds, "/")
+    assert r.status_code == 200
+    html = r.text
+    for phrase in ["What counts as a response", "binding", "legal_basis", "is_sanction", "Cite", "as of",
+                   "/belarus/actor_summary", "/belarus/responses_over_time#g.mark=bar", "belarus.db"]:
+        assert phrase in html, phrase
+    for name, q in QUERIES.items():
+        assert f'href="/belarus/{name}"' in html, name
+    assert "basemap" not in html.split("<footer")[0]
+
+
+@pytest.mark.parametrize("table", [r["name"] for r in PACKAGE["resources"]] + ["responses_detailed", "actor_summary", "response_source_links"])
+async def test_every_table_and_view_renders_with_descriptions(ds, table):
+    r = await get(ds, f"/belarus/{table}")
+    assert r.status_code == 200
+    meta = (await get(ds, "/-/metadata.json")).json()["databases"]["belarus"]["tables"][table]
+    assert meta.get("description"), table
+    cols = (await get(ds, f"/belarus/{table}.json?_size=1")).json()["columns"]
+    missing = [c for c in cols if c != "rowid" and not meta.get("columns", {}).get(c)]
+    assert missing == [], f"{table} columns without a description: {missing}"
+
+
+async def test_every_row_page_renders(ds, built_db):
+    import sqlite3
+    db = sqlite3.connect(built_db)
+    for table, pk in [("responses", "id"), ("actors", "id"), ("sources", "id"), ("triggers", "id"), ("response_types", "id")]:
+        for (value,) in db.execute(f"select {pk} from {table}"):
+            r = await get(ds, f"/belarus/{table}/{value}")
+            assert r.status_code == 200, (table, value)
+
+
+async def test_response_row_page_links_its_sources(ds, built_db):
+    import sqlite3
+    db = sqlite3.connect(built_db)
+    rid, = db.execute("select response_id from response_sources group by response_id order by count(*) desc limit 1").fetchone()
+    urls = [u for (u,) in db.execute("select s.url from response_sources rs join sources s on s.id = rs.source_id where rs.response_id = ?", (rid,))]
+    html = (await get(ds, f"/belarus/responses/{rid}")).text
+    for url in urls:
+        from markupsafe import escape
+        assert f'href="{escape(url)}" rel="noopener noreferrer"' in html, url
+    assert "Cite this response" in html
+
+
+async def test_filtered_json_and_csv_exports_contain_exactly_the_filtered_rows(ds, built_db):
+    import sqlite3
+    db = sqlite3.connect(built_db)
+    expected = sorted(r for (r,) in db.execute(
+        "select id from responses where is_sanction = 'yes' and binding = 'non_binding'"))
+    assert expected
+    r = await get(ds, "/belarus/responses.json?is_sanction=yes&binding=non_binding&_shape=array&_size=max")
+    assert sorted(row["id"] for row in r.json()) == expected
+    r = await get(ds, "/belarus/responses.csv?is_sanction=yes&binding=non_binding&_size=max")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert sorted(row["id"] for row in rows) == expected
+    # Facet counts agree with the database.
+    r = await get(ds, "/belarus/responses.json?_facet=response_type&_size=0")
+    facet = {f["value"]: f["count"] for f in r.json()["facet_results"]["response_type"]["results"]}
+    assert facet == dict(db.execute("select response_type, count(*) from responses group by 1").fetchall())
+
+
+async def test_full_text_search_on_table(ds):
+    r = await get(ds, "/belarus/responses.json?_search=sanctions&_shape=array")
+    assert r.status_code == 200 and len(r.json()) > 0
+
+
+async def test_map_is_configured_with_our_tiles(ds):
+    html = (await get(ds, "/belarus/actor_summary")).text
+    assert "/-/tiles/basemap/{z}/{x}/{y}.png" in html
+    assert "tile.openstreetmap.org" not in html
+    r = await get(ds, "/-/tiles/basemap/3/4/2.png")
+    assert r.status_code == 200 and r.content[:4] == b"\x89PNG"
+
+
+async def test_basemap_database_is_not_browsable(ds):
+    assert (await get(ds, "/basemap")).status_code == 403
+
+
+async def test_methodology_page(ds):
+    r = await get(ds, "/methodology")
+    assert r.status_code == 200 and "<h2>The typology</h2>" in r.text
+
+
+async def test_footer_has_license_and_citation(ds):
+    for path in ["/", "/belarus/responses", "/belarus/search"]:
+        html = (await get(ds, path)).text
+        footer = html.split('<footer class="ft">')[1]
+        assert "creativecommons.org/licenses/by/4.0" in footer and "Cite" in footer, path
+
+
+async def test_database_is_served_immutable_with_settings(ds):
+    settings = (await get(ds, "/-/settings.json")).json()
+    assert settings["sql_time_limit_ms"] == 3000 and settings["max_returned_rows"] == 2000
+    dbs = {d["name"]: d for d in (await get(ds, "/-/databases.json")).json()}
+    assert dbs["belarus"]["is_mutable"] is False

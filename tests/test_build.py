@@ -1,0 +1,288 @@
+"""build.py: valid data builds; every kind of bad input fails with file:line:column and loses nothing."""
+import csv
+import hashlib
+import io
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import build
+from conftest import ROOT, VALID, write_csv
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run_build(data: Path, out: Path, capsys) -> tuple[int, list[str]]:
+    code = build.main(["--data", str(data), "--output", str(out)])
+    err = capsys.readouterr().err
+    return code, [line for line in err.splitlines() if not line.startswith("build failed")]
+
+
+def set_cell(data: Path, file: str, line: int, column: str, value: str) -> None:
+    """Change one cell: `line` is the physical line (header = 1) in the fixture."""
+    rows = list(csv.reader(io.StringIO((data / file).read_text(encoding="utf-8"), newline="")))
+    rows[line - 1][rows[0].index(column)] = value
+    write_csv(data / file, rows)
+
+
+def edit_rows(data: Path, file: str, fn) -> None:
+    rows = list(csv.reader(io.StringIO((data / file).read_text(encoding="utf-8"), newline="")))
+    write_csv(data / file, fn(rows))
+
+
+def replace_text(data: Path, file: str, old: str, new: str) -> None:
+    p = data / file
+    text = p.read_text(encoding="utf-8")
+    assert old in text, f"fixture has no {old!r}"
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_valid_fixture_builds(valid_dir, tmp_path, capsys):
+    out = tmp_path / "out.db"
+    code, errors = run_build(valid_dir, out, capsys)
+    assert (code, errors) == (0, [])
+    db = sqlite3.connect(out)
+    assert db.execute("select count(*) from responses").fetchone()[0] == 3
+    # Types come from the schema: integers stay integers, empty cells are NULL.
+    assert db.execute("select targets_count, typeof(targets_count), amount, instrument from responses where id='r-one'").fetchone() == (40, "integer", None, "Act 1")
+    assert db.execute("select description from responses where id='r-three'").fetchone()[0] == "Description, with a comma."
+
+
+def test_real_data_builds_and_summary_line(tmp_path):
+    out = tmp_path / "belarus.db"
+    proc = subprocess.run([sys.executable, "build.py", "--output", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("built ") and "responses" in lines[0]
+
+
+def test_build_is_deterministic(tmp_path):
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    build.build(ROOT / "data", a)
+    build.build(ROOT / "data", b)
+    dump = lambda p: list(sqlite3.connect(p).iterdump())
+    assert dump(a) == dump(b)
+
+
+def test_cli_failure_exit_code_and_message(valid_dir, tmp_path):
+    set_cell(valid_dir, "responses.csv", 2, "date", "2021-02-30")
+    out = tmp_path / "out.db"
+    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "--data", str(valid_dir), "--output", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "responses.csv:2:2: date: '2021-02-30' is not a real calendar date" in proc.stderr
+    assert "was not changed" in proc.stderr
+    assert not out.exists()
+
+
+# Each case: how to break the fixture, and every file:line:column (with a phrase) the build must report.
+CASES = {
+    "missing column": (lambda d: edit_rows(d, "responses.csv", lambda rows: [r[:-1] for r in rows]),
+                       [("responses.csv:1:20:", "missing column 'notes'")]),
+    "extra column": (lambda d: edit_rows(d, "responses.csv", lambda rows: [r + ["x"] for r in rows]),
+                     [("responses.csv:1:21:", "unexpected column 'x'")]),
+    "wrong header order": (lambda d: edit_rows(d, "responses.csv", lambda rows: [r[:5] + [r[6], r[5]] + r[7:] for r in rows]),
+                           [("responses.csv:1:6:", "wrong order")]),
+    "duplicate column": (lambda d: replace_text(d, "sources.csv", "language\n", "title\n"),
+                         [("sources.csv:1:7:", "appears twice"), ("sources.csv:1:8:", "missing column 'language'")]),
+    "empty required field": (lambda d: set_cell(d, "responses.csv", 2, "title", ""),
+                             [("responses.csv:2:6:", "is required but empty")]),
+    "unknown response_type": (lambda d: set_cell(d, "responses.csv", 2, "response_type", "sanction"),
+                              [("responses.csv:2:5:", "'sanction' is not one of")]),
+    "unknown binding": (lambda d: set_cell(d, "responses.csv", 2, "binding", "maybe"),
+                        [("responses.csv:2:8:", "'maybe' is not one of")]),
+    "unknown source_kind": (lambda d: set_cell(d, "sources.csv", 2, "source_kind", "blog"),
+                            [("sources.csv:2:6:", "'blog' is not one of")]),
+    "unknown actor_type": (lambda d: set_cell(d, "actors.csv", 4, "actor_type", "country"),
+                           [("actors.csv:4:3:", "'country' is not one of")]),
+    "impossible day": (lambda d: set_cell(d, "responses.csv", 2, "date", "2021-02-30"),
+                       [("responses.csv:2:2:", "not a real calendar date")]),
+    "impossible month": (lambda d: set_cell(d, "responses.csv", 2, "date", "2021-13-01"),
+                         [("responses.csv:2:2:", "not a real calendar date")]),
+    "not an ISO date": (lambda d: set_cell(d, "responses.csv", 2, "date", "02/10/2020"),
+                        [("responses.csv:2:2:", "not an ISO date")]),
+    "date before the period": (lambda d: set_cell(d, "responses.csv", 2, "date", "2019-12-31"),
+                               [("responses.csv:2:2:", "before the period")]),
+    "date in the future": (lambda d: set_cell(d, "responses.csv", 2, "date", "2099-01-01"),
+                           [("responses.csv:2:2:", "in the future")]),
+    "bad end_date": (lambda d: (set_cell(d, "responses.csv", 2, "end_date", "2021-04-31")),
+                     [("responses.csv:2:17:", "not a real calendar date")]),
+    "precision does not match date": (lambda d: set_cell(d, "responses.csv", 4, "date_precision", "day"),
+                                      [("responses.csv:4:3:", "has month precision")]),
+    "bad published_date": (lambda d: set_cell(d, "sources.csv", 2, "published_date", "2021-1-2"),
+                           [("sources.csv:2:5:", "not an ISO date")]),
+    "duplicate response id": (lambda d: set_cell(d, "responses.csv", 4, "id", "r-one"),
+                              [("responses.csv:4:1:", "duplicate 'r-one'; first used on line 2")]),
+    "duplicate actor id": (lambda d: set_cell(d, "actors.csv", 3, "id", "org-a"),
+                           [("actors.csv:3:1:", "duplicate 'org-a'")]),
+    "duplicate link": (lambda d: edit_rows(d, "response_sources.csv", lambda rows: rows + [rows[1]]),
+                       [("response_sources.csv:5:1:", "duplicate response_id+source_id")]),
+    "id not a slug": (lambda d: set_cell(d, "sources.csv", 3, "id", "S Two"),
+                      [("sources.csv:3:1:", "does not match the pattern"), ("response_sources.csv:4:2:", "'s-two' is not an id")]),
+    "dangling actor_id": (lambda d: set_cell(d, "responses.csv", 2, "actor_id", "nowhere"),
+                          [("responses.csv:2:4:", "'nowhere' is not an id in actors.csv")]),
+    "dangling trigger_id": (lambda d: set_cell(d, "responses.csv", 2, "trigger_id", "t-none"),
+                            [("responses.csv:2:18:", "'t-none' is not an id in triggers.csv")]),
+    "dangling responds_to_id": (lambda d: set_cell(d, "responses.csv", 3, "responds_to_id", "r-none"),
+                                [("responses.csv:3:19:", "'r-none' is not an id in responses.csv")]),
+    "dangling parent_id": (lambda d: set_cell(d, "actors.csv", 3, "parent_id", "org-z"),
+                           [("actors.csv:3:4:", "'org-z' is not an id in actors.csv")]),
+    "dangling link response_id": (lambda d: set_cell(d, "response_sources.csv", 2, "response_id", "r-zzz"),
+                                  [("response_sources.csv:2:1:", "'r-zzz' is not an id in responses.csv"),
+                                   ("responses.csv:2:1:", "has no source")]),
+    "dangling link source_id": (lambda d: set_cell(d, "response_sources.csv", 2, "source_id", "s-zzz"),
+                                [("response_sources.csv:2:2:", "'s-zzz' is not an id in sources.csv")]),
+    "dangling trigger source": (lambda d: set_cell(d, "triggers.csv", 2, "source_id", "s-zzz"),
+                                [("triggers.csv:2:6:", "'s-zzz' is not an id in sources.csv")]),
+    "response without a source": (lambda d: edit_rows(d, "response_sources.csv", lambda rows: rows[:3]),
+                                  [("responses.csv:4:1:", "'r-two' has no source")]),
+    "javascript: URL": (lambda d: set_cell(d, "sources.csv", 2, "url", "javascript:alert(1)"),
+                        [("sources.csv:2:2:", "not an http(s) URL")]),
+    "data: URL": (lambda d: set_cell(d, "sources.csv", 2, "url", "data:text/html,<script>alert(1)</script>"),
+                  [("sources.csv:2:2:", "not an http(s) URL")]),
+    "file: URL": (lambda d: set_cell(d, "sources.csv", 2, "url", "file:///etc/passwd"),
+                  [("sources.csv:2:2:", "not an http(s) URL")]),
+    "javascript: website": (lambda d: set_cell(d, "actors.csv", 2, "website", "javascript:alert(1)"),
+                            [("actors.csv:2:9:", "not an http(s) URL")]),
+    "URL with a space": (lambda d: set_cell(d, "sources.csv", 3, "url", "https://example.org/a b"),
+                         [("sources.csv:3:2:", "not an http(s) URL")]),
+    "invalid UTF-8": (lambda d: (d / "responses.csv").write_bytes((d / "responses.csv").read_bytes().replace(b"Title two", b"Title \xff two")),
+                      [("responses.csv:4:", "invalid UTF-8 byte 0xff")]),
+    "NUL byte": (lambda d: replace_text(d, "sources.csv", "Source one", "Source\x00one"),
+                 [("sources.csv:2:", "NUL byte")]),
+    "unbalanced quote": (lambda d: replace_text(d, "responses.csv", "Title two", '"Title two'),
+                         [("responses.csv:4:1:", "unbalanced double quote")]),
+    "truncated last line": (lambda d: (d / "response_sources.csv").write_text(
+        (d / "response_sources.csv").read_text().rstrip("\n").rsplit(",", 1)[0], encoding="utf-8"),
+        [("response_sources.csv:4:3:", "expected 3 fields, found 2")]),
+    "empty file": (lambda d: (d / "triggers.csv").write_text("", encoding="utf-8"),
+                   [("triggers.csv:1:1:", "file is empty"), ("responses.csv:2:18:", "'t-one' is not an id")]),
+    "missing file": (lambda d: (d / "sources.csv").unlink(),
+                     [("sources.csv:1:1:", "file is missing")]),
+    "blank line in the middle": (lambda d: replace_text(d, "actors.csv", "\nxa,", "\n\nxa,"),
+                                 [("actors.csv:4:1:", "empty line")]),
+    "not a whole number": (lambda d: set_cell(d, "responses.csv", 2, "targets_count", "40 people"),
+                           [("responses.csv:2:13:", "not a whole number")]),
+    "negative count": (lambda d: set_cell(d, "responses.csv", 2, "targets_count", "-3"),
+                       [("responses.csv:2:13:", "below the minimum 0")]),
+    "not a number": (lambda d: set_cell(d, "responses.csv", 3, "amount", "1,000"),
+                     [("responses.csv:3:14:", "not a number")]),
+    "amount without currency": (lambda d: set_cell(d, "responses.csv", 3, "currency", ""),
+                                [("responses.csv:3:15:", "amount and currency go together")]),
+    "bad currency code": (lambda d: set_cell(d, "responses.csv", 3, "currency", "euro"),
+                          [("responses.csv:3:15:", "does not match the pattern")]),
+    "latitude out of range": (lambda d: set_cell(d, "actors.csv", 4, "latitude", "200"),
+                              [("actors.csv:4:7:", "above the maximum 90")]),
+    "state without iso_code": (lambda d: set_cell(d, "actors.csv", 4, "iso_code", ""),
+                               [("actors.csv:4:5:", "required for states")]),
+    "stray whitespace": (lambda d: set_cell(d, "responses.csv", 2, "title", " Title one"),
+                         [("responses.csv:2:6:", "spaces or line breaks at its start or end")]),
+    "end_date on a measure in force": (lambda d: set_cell(d, "responses.csv", 2, "end_date", "2021-01-01"),
+                                       [("responses.csv:2:17:", "status is 'in_force'")]),
+    "end_date before date": (lambda d: (set_cell(d, "responses.csv", 2, "end_date", "2020-09-01"),
+                                        set_cell(d, "responses.csv", 2, "status", "lifted")),
+                             [("responses.csv:2:17:", "is before date 2020-10-02")]),
+    "bad language code": (lambda d: set_cell(d, "sources.csv", 2, "language", "english"),
+                          [("sources.csv:2:7:", "does not match the pattern")]),
+    "several problems in several files": (lambda d: (set_cell(d, "responses.csv", 2, "binding", "maybe"),
+                                                     set_cell(d, "sources.csv", 3, "url", "ftp://x.org/"),
+                                                     set_cell(d, "actors.csv", 2, "name", "")),
+                                          [("actors.csv:2:2:", "required"), ("sources.csv:3:2:", "http(s)"),
+                                           ("responses.csv:2:8:", "'maybe'")]),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+def test_bad_input_is_reported_and_loses_nothing(case, valid_dir, tmp_path, capsys):
+    out = tmp_path / "belarus.db"
+    assert run_build(valid_dir, out, capsys)[0] == 0
+    before = sha(out)
+    breaker, expected = CASES[case]
+    breaker(valid_dir)
+    code, errors = run_build(valid_dir, out, capsys)
+    assert code == 1
+    for where, phrase in expected:
+        assert any(where in e and phrase in e for e in errors), f"no {where} ... {phrase!r} in:\n" + "\n".join(errors)
+    # Every message names file:line:column.
+    for e in errors:
+        assert e.split(":")[0].endswith(".csv") and e.split(":")[1].isdigit() and e.split(":")[2].isdigit(), e
+    assert sha(out) == before, "a failed build changed the previous database"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".belarus.db.tmp")] == []
+
+
+@pytest.mark.parametrize("how", ["bom", "crlf", "bom+crlf"])
+def test_spreadsheet_habits_are_accepted_and_normalised(how, valid_dir, tmp_path, capsys):
+    for p in valid_dir.glob("*.csv"):
+        data = p.read_bytes()
+        if "crlf" in how:
+            data = data.replace(b"\n", b"\r\n")
+        if "bom" in how:
+            data = b"\xef\xbb\xbf" + data
+        p.write_bytes(data)
+    out = tmp_path / "out.db"
+    assert run_build(valid_dir, out, capsys) == (0, [])
+    db = sqlite3.connect(out)
+    assert db.execute("select id from actors order by id").fetchall() == [("org-a",), ("org-a-body",), ("xa",)]
+    assert not any("\r" in (v or "") or "\ufeff" in (v or "") for (v,) in db.execute("select name from actors"))
+
+
+def test_multiline_quoted_field_keeps_line_numbers(valid_dir, tmp_path, capsys):
+    set_cell(valid_dir, "responses.csv", 2, "description", "First line.\nSecond line.")
+    set_cell(valid_dir, "responses.csv", 4, "binding", "maybe")  # physical line 5 now
+    code, errors = run_build(valid_dir, tmp_path / "o.db", capsys)
+    assert code == 1 and any("responses.csv:5:8:" in e for e in errors), errors
+
+
+def test_interrupted_write_leaves_previous_database(valid_dir, tmp_path, monkeypatch):
+    out = tmp_path / "belarus.db"
+    build.build(valid_dir, out)
+    before = sha(out)
+
+    def boom(db):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(build, "build_search", boom)
+    with pytest.raises(RuntimeError):
+        build.build(valid_dir, out)
+    assert sha(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["belarus.db", "data"]
+
+
+def test_search_index_covers_cyrillic_and_diacritics(valid_dir, tmp_path):
+    set_cell(valid_dir, "responses.csv", 2, "description", "Санкции против Лукашенко; Lukašenka; Sviatlana Tsikhanouskaya")
+    out = tmp_path / "o.db"
+    build.build(valid_dir, out)
+    db = sqlite3.connect(out)
+    for q in ["лукашенко", "Lukasenka", "tsikhanouskaya", "State"]:
+        assert db.execute("select rowid from responses_fts where responses_fts match ?", (q,)).fetchall(), q
+
+
+def test_csvs_to_sqlite_on_same_csvs_agrees(built_db, tmp_path):
+    """The baseline tool loads the same CSVs: same tables, same row counts, same values."""
+    exe = Path(sys.executable).with_name("csvs-to-sqlite")
+    other = tmp_path / "baseline.db"
+    proc = subprocess.run([str(exe), *sorted(str(p) for p in (ROOT / "data").glob("*.csv")), str(other)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    ours, theirs = sqlite3.connect(built_db), sqlite3.connect(other)
+
+    def norm(v):
+        if v is None or (isinstance(v, float) and v != v):
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v)
+
+    for csv_path in sorted((ROOT / "data").glob("*.csv")):
+        table = csv_path.stem
+        cols = next(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
+        sel = ", ".join(f'"{c}"' for c in cols)
+        a = sorted(tuple(norm(v) for v in r) for r in ours.execute(f'select {sel} from "{table}"'))
+        b = sorted(tuple(norm(v) for v in r) for r in theirs.execute(f'select {sel} from "{table}"'))
+        assert len(a) == len(b), table
+        assert a == b, table

@@ -1,0 +1,113 @@
+"""Invariants of the real data in data/: a future edit that breaks one fails CI."""
+import csv
+import datetime as dt
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+PACKAGE = json.loads((ROOT / "datapackage.json").read_text())
+
+
+def rows(name):
+    return list(csv.DictReader(io.StringIO((ROOT / "data" / f"{name}.csv").read_text(encoding="utf-8"))))
+
+
+@pytest.mark.parametrize("resource", PACKAGE["resources"], ids=lambda r: r["name"])
+def test_files_are_sorted_by_key_and_end_with_newline(resource):
+    path = ROOT / resource["path"]
+    text = path.read_text(encoding="utf-8")
+    assert text.endswith("\n") and "\r" not in text and not text.startswith("\ufeff")
+    pk = resource["schema"]["primaryKey"]
+    keys = [tuple(r[k] for k in pk) for r in rows(resource["name"])]
+    assert keys == sorted(keys), f"{path.name} is not sorted by {pk}"
+
+
+def test_frictionless_validates_the_package():
+    exe = Path(sys.executable).with_name("frictionless")
+    proc = subprocess.run([str(exe), "validate", "datapackage.json"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+
+
+def test_data_dictionary_is_in_step_with_the_package():
+    proc = subprocess.run([sys.executable, "scripts/data_dictionary.py", "--check"], cwd=ROOT)
+    assert proc.returncode == 0, "docs/DATA_DICTIONARY.md is stale: run python scripts/data_dictionary.py"
+
+
+def test_every_response_has_a_source_and_every_source_is_used(built_db):
+    db = sqlite3.connect(built_db)
+    assert db.execute("select count(*) from responses where id not in (select response_id from response_sources)").fetchone()[0] == 0
+    unused = db.execute("""select id from sources where id not in (select source_id from response_sources)
+                           and id not in (select source_id from triggers)""").fetchall()
+    assert unused == []
+
+
+def test_sources_have_publisher_title_and_http_urls():
+    for s in rows("sources"):
+        assert s["publisher"] and s["title"], s["id"]
+        assert s["url"].startswith(("http://", "https://")), s["id"]
+
+
+def test_listings_have_counts_or_say_why(built_db):
+    """A listing round without a count must explain the gap in notes."""
+    db = sqlite3.connect(built_db)
+    missing = db.execute("""select id from responses where response_type = 'individual_sanctions'
+                            and targets_count is null and coalesce(notes, '') = ''""").fetchall()
+    assert missing == [], missing
+
+
+def test_dates_are_in_the_period_and_consistent(built_db):
+    db = sqlite3.connect(built_db)
+    today = dt.date.today().isoformat()
+    assert db.execute("select count(*) from responses where date < '2020-08' or date > ?", (today,)).fetchone()[0] == 0
+    assert db.execute("select count(*) from responses where end_date is not null and status not in ('lifted','expired')").fetchone()[0] == 0
+
+
+def test_funding_rows_have_amounts_or_say_why(built_db):
+    db = sqlite3.connect(built_db)
+    bad = db.execute("""select id from responses where response_type = 'financial_support'
+                        and amount is null and coalesce(notes, '') = ''""").fetchall()
+    assert bad == [], bad
+
+
+def test_counter_measures_are_by_belarusian_authorities(built_db):
+    db = sqlite3.connect(built_db)
+    bad = db.execute("""select r.id from responses r join actors a on a.id = r.actor_id
+                        where r.response_type = 'counter_measure' and a.actor_type != 'belarus_authorities'""").fetchall()
+    assert bad == [], bad
+
+
+def test_binding_only_from_bodies_belarus_belongs_to(built_db):
+    db = sqlite3.connect(built_db)
+    bad = db.execute("""select r.id from responses r join actors a on a.id = r.actor_id
+                        left join actors p on p.id = a.parent_id
+                        where r.binding = 'binding' and coalesce(a.belarus_member, p.belarus_member, 'no') != 'yes'""").fetchall()
+    assert bad == [], bad
+
+
+def test_coverage_floor(built_db):
+    """The first release's floor (issue: pipeline): >= 80 responses, >= 20 acting actors, every type, 2020-2026."""
+    db = sqlite3.connect(built_db)
+    assert db.execute("select count(*) from responses").fetchone()[0] >= 80
+    assert db.execute("select count(distinct actor_id) from responses").fetchone()[0] >= 20
+    types = {t for (t,) in db.execute("select distinct response_type from responses")}
+    assert types == {r["id"] for r in rows("response_types")}
+    years = {y for (y,) in db.execute("select distinct substr(date, 1, 4) from responses")}
+    assert {str(y) for y in range(2020, 2027)} <= years
+
+
+def test_no_state_media_for_acts_of_others():
+    """Belarusian and Russian state media document what the authorities did, never others' acts."""
+    state = ("tass.com", "tass.ru", "sputniknews", "belta.by", "president.gov.by", "ria.ru", "regnum.ru", "sb.by")
+    actor = {r["id"]: r["actor_id"] for r in rows("responses")}
+    url = {s["id"]: s["url"] for s in rows("sources")}
+    bad = [(l["response_id"], url[l["source_id"]]) for l in rows("response_sources")
+           if any(d in url[l["source_id"]] for d in state) and actor[l["response_id"]] != "by-authorities"]
+    assert bad == []
