@@ -35,7 +35,7 @@ def main():
         for name, path in pages.items():
             page.goto(args.base.rstrip("/") + path, wait_until="networkidle")
             page.wait_for_timeout(800)
-            page.screenshot(path=str(args.out / f"{name}.png"), full_page=name not in ("map", "chart"))
+            page.screenshot(path=str(args.out / f"{name}.png"), full_page=name in ("landing", "row"))
             print(args.out / f"{name}.png")
         browser.close()
 
