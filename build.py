@@ -42,6 +42,8 @@ FACET_COLUMNS = {
     "sources": ["publisher", "source_kind", "language", "published_date"],
     "response_sources": ["source_id"],
     "triggers": ["date"],
+    "targets": ["target_type"],
+    "designations": ["target_id", "actor_id", "listed_on", "listed_on_basis", "delisted_on", "program"],
 }
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 csv.field_size_limit(10_000_000)
@@ -380,6 +382,16 @@ def build_search(db: sqlite_utils.Database) -> None:
                a.name || coalesce(' ' || p.name, '')
         from responses r join actors a on a.id = r.actor_id
         left join actors p on p.id = a.parent_id""")
+    # Every name form of a target, so Lukashenko, Lukashenka, Лукашенко and Лукашэнка find the same person.
+    db.execute(f"""
+        create virtual table targets_fts using fts5(
+            name, name_be, name_ru, name_variants, role,
+            tokenize = '{FTS_TOKENIZE}'
+        )""")
+    db.execute("""
+        insert into targets_fts (rowid, name, name_be, name_ru, name_variants, role)
+        select rowid, name, coalesce(name_be, ''), coalesce(name_ru, ''), coalesce(name_variants, ''), coalesce(role, '')
+        from targets""")
 
 
 VIEWS = {
@@ -408,6 +420,15 @@ VIEWS = {
                a.latitude, a.longitude
         from actors a join responses r on r.actor_id = a.id
         group by a.id""",
+    # Every listing with the target's and the jurisdiction's names.
+    "designations_detailed": """
+        select d.id, d.target_id, t.name as target_name, t.target_type, d.actor_id, a.name as actor_name,
+               d.listed_on, d.listed_on_basis, d.delisted_on, d.program, d.response_id,
+               r.title as response_title, d.source_id, d.notes
+        from designations d
+        join targets t on t.id = d.target_id
+        join actors a on a.id = d.actor_id
+        left join responses r on r.id = d.response_id""",
     # Sources with the responses they document, for provenance checks.
     "response_source_links": """
         select rs.response_id, r.date as response_date, r.title as response_title,

@@ -28,10 +28,13 @@ VIEW_COLUMNS = {
     "response_date": "Date of the response (responses.date).",
     "response_title": "Title of the response (responses.title).",
     "source_title": "Title of the source page (sources.title).",
+    "target_name": "Name of the listed target (from targets.name).",
+    "actor_name_of_listing": "Name of the listing jurisdiction.",
 }
 VIEWS = {
     "responses_detailed": ("responses", "Every response with its actor's name, type label, trigger, source count and the actor's coordinates (for the map and charts)."),
     "actor_summary": ("actors", "One row per actor that acted: number of responses and sanctions, first and latest date, and coordinates — the map of responders."),
+    "designations_detailed": ("designations", "Every listing of a target by a jurisdiction, with the target's and the jurisdiction's names and the listing round it belongs to."),
     "response_source_links": ("response_sources", "Every link between a response and a source, with the source's publisher, kind and URL: the provenance of each row."),
 }
 

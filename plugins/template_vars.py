@@ -53,6 +53,23 @@ async def response_card(datasette, response_id):
     return {**dict(row), "answered_by": [dict(r) for r in answered_by]}
 
 
+async def target_card(datasette, target_id):
+    db = datasette.get_database(DATABASE)
+    target = (await db.execute("select * from targets where id = :id", {"id": target_id})).first()
+    if target is None:
+        return None
+    listings = (await db.execute("""
+        select d.actor_id, a.name as jurisdiction, d.listed_on, d.listed_on_basis, d.delisted_on, d.program,
+               d.response_id, r.title as response_title, d.notes, s.id as source_id, s.url as source_url,
+               s.title as source_title, s.publisher as source_publisher
+        from designations d join actors a on a.id = d.actor_id
+        left join responses r on r.id = d.response_id
+        join sources s on s.id = d.source_id
+        where d.target_id = :id
+        order by d.listed_on is null, d.listed_on, a.name""", {"id": target_id})).rows
+    return {**dict(target), "listings": [dict(r) for r in listings]}
+
+
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
     async def inner():
@@ -64,6 +81,9 @@ def extra_template_vars(template, database, table, view_name, request, datasette
             from datasette.utils import tilde_decode
             out["row_sources"] = await response_sources(datasette, tilde_decode(pk))
             out["response"] = await response_card(datasette, tilde_decode(pk))
+        if view_name == "row" and database == DATABASE and table == "targets":
+            from datasette.utils import tilde_decode
+            out["target"] = await target_card(datasette, tilde_decode(request.url_vars.get("pks", "")))
         if database == DATABASE or view_name == "index":
             info = (await datasette.get_database(DATABASE).execute(
                 "select key, value from dataset_info")).rows

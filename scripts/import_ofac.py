@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Import the US OFAC SDN history (data/raw/ofac-sdn/) into data/targets.csv and data/designations.csv.
+
+    python scripts/import_ofac.py [--raw data/raw/ofac-sdn] [--data data]
+
+Idempotent: running it twice gives the same files. It owns the US designation rows (actor
+`us-treasury`, source `s-ofac-sdn-list`) and the OFAC fields of targets; curated fields of a target
+(Cyrillic names, variants added by hand, notes) are kept. One designation per SDN entry:
+
+- an entry first seen in a snapshot (`added`) is dated by that snapshot: `listed_on_basis = list_snapshot`
+  (the day it appeared in the published list, within hours of OFAC's update — not the legal designation date);
+- an entry already `present` in the first snapshot (2021-08-18) was designated earlier and is left
+  undated (`listed_on_basis = undated`);
+- an entry `removed` and not added back is delisted on that snapshot's date.
+
+A designation is linked to a US Treasury listing round in responses.csv when one is dated on the snapshot
+day or up to two days before it.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ACTOR = "us-treasury"
+SOURCE = {
+    "id": "s-ofac-sdn-list",
+    "url": "https://www.treasury.gov/ofac/downloads/sdn.csv",
+    "title": "Specially Designated Nationals and Blocked Persons list (sdn.csv), Belarus-related entries, snapshots 2021-08-18 to 2024-05-03",
+    "publisher": "US Department of the Treasury, Office of Foreign Assets Control",
+    "published_date": "",
+    "source_kind": "official",
+    "language": "en",
+}
+TARGET_FIELDS = ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "date_of_birth", "ofac_ent_num", "notes"]
+DESIGNATION_FIELDS = ["id", "target_id", "actor_id", "listed_on", "listed_on_basis", "delisted_on", "program", "response_id", "source_id", "notes"]
+TYPES = {"individual": "person", "-0-": "entity", "vessel": "vessel", "aircraft": "aircraft"}
+MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
+
+
+def read(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+
+
+def write(path: Path, fields: list[str], rows: list[dict], key) -> None:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    for row in sorted(rows, key=key):
+        w.writerow({k: row.get(k, "") or "" for k in fields})
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def value(v: str) -> str:
+    v = (v or "").strip()
+    return "" if v == "-0-" else v
+
+
+def slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def display_name(sdn_name: str, kind: str) -> str:
+    """'LUKASHENKA, Alyaksandr Ryhorovich' -> 'Alyaksandr Ryhorovich Lukashenka' for people."""
+    if kind == "person" and "," in sdn_name:
+        surname, given = sdn_name.split(",", 1)
+        surname = "-".join(p.capitalize() for p in surname.strip().split("-"))
+        surname = " ".join(w if not w.isupper() else w.capitalize() for w in surname.split())
+        return f"{given.strip()} {surname}"
+    return sdn_name.strip()
+
+
+def aliases(remarks: str) -> list[str]:
+    return re.findall(r"a\.k\.a\. '([^']+)'", remarks or "")
+
+
+def birth_date(remarks: str) -> str:
+    m = re.search(r"\bDOB (\d{1,2}) ([A-Z][a-z]{2}) (\d{4})\b", remarks or "")
+    if m and m.group(2) in MONTHS:
+        return dt.date(int(m.group(3)), MONTHS[m.group(2)], int(m.group(1))).isoformat()
+    m = re.search(r"\bDOB (\d{4})\b", remarks or "")
+    return m.group(1) if m else ""
+
+
+def history(raw: Path) -> dict[str, dict]:
+    """Per SDN entry: its latest fields, first-seen date, and removal date (if removed for good)."""
+    entries: dict[str, dict] = {}
+    for row in read(raw / "belarus_changes.csv"):
+        e = entries.setdefault(row["ent_num"], {"first": None, "present": False, "removed": None})
+        change, day = row["change"], row["snapshot_date"]
+        if change == "present":
+            e["present"] = True
+        elif change == "added" and e["first"] is None and not e["present"]:
+            e["first"] = day
+        if change == "removed":
+            e["removed"] = day
+        else:
+            e["removed"] = None if change == "added" else e["removed"]
+            e["row"] = row
+    return entries
+
+
+def match_round(day: str, rounds: list[dict]) -> str:
+    d = dt.date.fromisoformat(day)
+    for r in rounds:
+        if len(r["date"]) == 10 and 0 <= (d - dt.date.fromisoformat(r["date"])).days <= 2:
+            return r["id"]
+    return ""
+
+
+def run(raw: Path, data: Path) -> tuple[int, int]:
+    entries = history(raw)
+    targets = {t["id"]: t for t in read(data / "targets.csv")}
+    by_ent = {t["ofac_ent_num"]: t for t in targets.values() if t.get("ofac_ent_num")}
+    designations = [d for d in read(data / "designations.csv") if d["source_id"] != SOURCE["id"]]
+    rounds = sorted((r for r in read(data / "responses.csv")
+                     if r["actor_id"] == ACTOR and r["response_type"] == "individual_sanctions"),
+                    key=lambda r: r["date"], reverse=True)
+    taken = {t["id"] for t in targets.values() if not t.get("ofac_ent_num")}
+    for ent in sorted(entries, key=int):
+        e = entries[ent]
+        row = e["row"]
+        kind = TYPES.get(value(row["sdn_type"]) or "-0-", "entity")
+        name = display_name(row["sdn_name"], kind)
+        target = by_ent.get(ent)
+        if target is None:
+            tid = slug(name) or f"ofac-{ent}"
+            if tid in taken or tid in targets:
+                tid = f"{tid}-{ent}"
+            target = {"id": tid, "name": name, "target_type": kind, "ofac_ent_num": ent}
+            targets[tid] = target
+            by_ent[ent] = target
+        taken.add(target["id"])
+        variants = [v for v in (target.get("name_variants") or "").split(" | ") if v]
+        for v in [row["sdn_name"].strip()] + aliases(row["remarks"]):
+            if v not in variants and v != target["name"]:
+                variants.append(v)
+        target["name_variants"] = " | ".join(variants)
+        target["role"] = target.get("role") or value(row["title"])
+        target["date_of_birth"] = target.get("date_of_birth") or birth_date(row["remarks"])
+        listed = e["first"] or ""
+        designations.append({
+            "id": f"{ACTOR}.{target['id']}.1",
+            "target_id": target["id"], "actor_id": ACTOR,
+            "listed_on": listed,
+            "listed_on_basis": "list_snapshot" if listed else "undated",
+            "delisted_on": e["removed"] or "",
+            "program": value(row["program"]).replace("] [", "; "),
+            "response_id": match_round(listed, rounds) if listed else "",
+            "source_id": SOURCE["id"],
+            "notes": "" if listed else "On the SDN list in the first snapshot (2021-08-18): designated earlier; the list file does not date it.",
+        })
+    sources = [s for s in read(data / "sources.csv") if s["id"] != SOURCE["id"]] + [SOURCE]
+    write(data / "targets.csv", TARGET_FIELDS, list(targets.values()), key=lambda t: t["id"])
+    write(data / "designations.csv", DESIGNATION_FIELDS, designations, key=lambda d: d["id"])
+    write(data / "sources.csv", list(SOURCE), sources, key=lambda s: s["id"])
+    return len(entries), sum(1 for d in designations if d["source_id"] == SOURCE["id"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--raw", type=Path, default=ROOT / "data" / "raw" / "ofac-sdn")
+    ap.add_argument("--data", type=Path, default=ROOT / "data")
+    args = ap.parse_args()
+    entries, rows = run(args.raw, args.data)
+    print(f"imported {entries} OFAC SDN entries as {rows} US designations into {args.data}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Targets and designations: the OFAC import is reproducible, names search across scripts,
+and the cross-jurisdiction queries give hand-checked answers."""
+import csv
+import io
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+
+def run_import(data_dir):
+    proc = subprocess.run([sys.executable, "scripts/import_ofac.py", "--data", str(data_dir)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def read(path):
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def test_ofac_import_is_reproducible_and_in_step_with_the_raw_file(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("raw"))
+    run_import(data)
+    for name in ["targets.csv", "designations.csv", "sources.csv"]:
+        assert (data / name).read_bytes() == (ROOT / "data" / name).read_bytes(), \
+            f"data/{name} differs from a fresh import: run python scripts/import_ofac.py"
+
+
+def test_ofac_import_from_scratch(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(ROOT / "data" / "responses.csv", data / "responses.csv")
+    out = run_import(data)
+    assert "247 OFAC SDN entries" in out
+    targets = {t["id"]: t for t in read(data / "targets.csv")}
+    designations = {d["target_id"]: d for d in read(data / "designations.csv")}
+    assert len(targets) == len(designations) == 247
+    # Present in the first snapshot: designated earlier, left undated rather than guessed.
+    lukashenka = next(t for t in targets.values() if t["ofac_ent_num"] == "9760")
+    assert lukashenka["name"] == "Alyaksandr Ryhorovich Lukashenka" and lukashenka["date_of_birth"] == "1954-08-30"
+    d = designations[lukashenka["id"]]
+    assert (d["listed_on"], d["listed_on_basis"], d["actor_id"]) == ("", "undated", "us-treasury")
+    # First seen in the snapshot of 2021-12-02, and matched to the Treasury round of that day.
+    dzmitry = next(t for t in targets.values() if t["ofac_ent_num"] == "32615")
+    d = designations[dzmitry["id"]]
+    assert (d["listed_on"], d["listed_on_basis"]) == ("2021-12-02", "list_snapshot")
+    assert d["response_id"].startswith("us-treasury-2021-12-02")
+    # Aliases from OFAC's remarks become searchable variants.
+    assert any("a.k.a" not in t["name_variants"] and "TC BANK" in t["name_variants"] for t in targets.values())
+
+
+def test_designations_counts_by_basis(built_db):
+    db = sqlite3.connect(built_db)
+    us = dict(db.execute("select listed_on_basis, count(*) from designations where actor_id = 'us-treasury' group by 1"))
+    assert us == {"list_snapshot": 142, "undated": 105}
+
+
+@pytest.mark.parametrize("spelling", ["Lukashenko", "Lukashenka", "Лукашенко", "Лукашэнка"])
+async def test_any_spelling_of_the_presidents_name_finds_him(ds, spelling):
+    r = await ds.client.get("/belarus/target_history.json", params={"name": spelling, "_shape": "array"})
+    assert r.status_code == 200
+    ids = {row["target_id"] for row in r.json()}
+    assert "alyaksandr-ryhorovich-lukashenka" in ids, spelling
+    r = await ds.client.get("/belarus/targets.json", params={"_search": spelling, "_shape": "array"})
+    assert "alyaksandr-ryhorovich-lukashenka" in {row["id"] for row in r.json()}, spelling
+
+
+async def test_target_row_page_shows_timeline_and_sources(ds, built_db):
+    db = sqlite3.connect(built_db)
+    tid, = db.execute("select target_id from designations group by target_id order by count(*) desc limit 1").fetchone()
+    html = (await ds.client.get(f"/belarus/targets/{tid}")).text
+    n = db.execute("select count(*) from designations where target_id = ?", (tid,)).fetchone()[0]
+    assert html.count('<tr>') - 1 >= n  # header row + one row per listing
+    for (url,) in db.execute("select distinct s.url from designations d join sources s on s.id = d.source_id where d.target_id = ?", (tid,)):
+        from markupsafe import escape
+        assert f'href="{escape(url)}" rel="noopener noreferrer"' in html
+    assert "Cite this record" in html
