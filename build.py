@@ -80,7 +80,7 @@ class BuildError(Exception):
 # --------------------------------------------------------------------------- reading
 
 def decode(raw: bytes, path: str, problems: list[Problem]) -> str:
-    """UTF-8 text with the BOM dropped and CRLF normalised; each bad byte reported."""
+    """UTF-8 text with the BOM dropped; each bad byte and NUL reported. Line endings are left to the CSV parser."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -99,9 +99,8 @@ def decode(raw: bytes, path: str, problems: list[Problem]) -> str:
                 col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
                 problems.append(Problem(path, line, col, f"invalid UTF-8 byte 0x{raw[bad]:02x}: save the file as UTF-8"))
                 pos = bad + max(1, e.end - e.start)
-    text = text.replace("\r\n", "\n")
     if "\x00" in text:
-        for n, line_text in enumerate(text.split("\n"), 1):
+        for n, line_text in enumerate(text.splitlines(), 1):
             if "\x00" in line_text:
                 problems.append(Problem(path, n, line_text.index("\x00") + 1, "NUL byte in the file"))
         text = text.replace("\x00", "")
@@ -234,6 +233,9 @@ def read_table(resource: dict, path: Path, shown: str, period, problems: list[Pr
             if value != value.strip():
                 where(f"{value!r} has spaces or line breaks at its start or end")
                 value = value.strip()
+            if "\r" in value:
+                where("contains a carriage return; line breaks inside a value must be plain line feeds")
+                value = value.replace("\r\n", "\n").replace("\r", "\n")
             if value == "":
                 if spec.get("constraints", {}).get("required"):
                     where("is required but empty")

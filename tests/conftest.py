@@ -47,6 +47,14 @@ VALID = {
         ["r-two", "2021-05", "month", "org-a-body", "resolution", "Title two", "Description two.", "non_binding",
          "not_stated", "no", "not_applicable", "", "", "", "", "one_off", "", "", "", ""],
     ],
+    "targets.csv": [
+        ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "date_of_birth", "ofac_ent_num", "notes"],
+        ["person-a", "Person A", "person", "Асоба А", "Лицо А", "Persona A | Person Ah", "Official", "1960-01-02", "1", ""],
+    ],
+    "designations.csv": [
+        ["id", "target_id", "actor_id", "listed_on", "listed_on_basis", "delisted_on", "program", "response_id", "source_id", "notes"],
+        ["xa.person-a.1", "person-a", "xa", "2020-10-02", "official_act", "", "Act 1", "r-one", "s-one", ""],
+    ],
     "response_sources.csv": [
         ["response_id", "source_id", "supports"],
         ["r-one", "s-one", "date; fact"],
@@ -94,9 +102,18 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def server(built_db):
     """The real site (`datasette serve` with our settings) on a loopback port."""
+    with serve(built_db) as base:
+        yield base
+
+
+from contextlib import contextmanager  # noqa: E402
+
+
+@contextmanager
+def serve(db):
     port = free_port()
     exe = Path(sys.executable).with_name("datasette")
-    proc = subprocess.Popen([str(exe), "serve", *site.datasette_args(built_db), "--port", str(port)],
+    proc = subprocess.Popen([str(exe), "serve", *site.datasette_args(db), "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
@@ -111,9 +128,11 @@ def server(built_db):
     else:
         proc.kill()
         raise RuntimeError("datasette did not start")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 CHROMIUM = "/usr/bin/chromium"
