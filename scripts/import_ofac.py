@@ -37,7 +37,7 @@ SOURCE = {
     "source_kind": "official",
     "language": "en",
 }
-TARGET_FIELDS = ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "date_of_birth", "ofac_ent_num", "notes"]
+TARGET_FIELDS = ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "date_of_birth", "ofac_ent_num", "source_id", "notes"]
 DESIGNATION_FIELDS = ["id", "target_id", "actor_id", "listed_on", "listed_on_basis", "delisted_on", "program", "response_id", "source_id", "notes"]
 TYPES = {"individual": "person", "-0-": "entity", "vessel": "vessel", "aircraft": "aircraft"}
 MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
@@ -148,7 +148,7 @@ def run(raw: Path, data: Path) -> tuple[int, int]:
         target["date_of_birth"] = target.get("date_of_birth") or birth_date(row["remarks"])
         listed = e["first"] or ""
         designations.append({
-            "id": f"{ACTOR}.{target['id']}.1",
+            "id": f"{ACTOR}_{target['id']}_1",
             "target_id": target["id"], "actor_id": ACTOR,
             "listed_on": listed,
             "listed_on_basis": "list_snapshot" if listed else "undated",

@@ -48,12 +48,12 @@ VALID = {
          "not_stated", "no", "not_applicable", "", "", "", "", "one_off", "", "", "", ""],
     ],
     "targets.csv": [
-        ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "date_of_birth", "ofac_ent_num", "notes"],
-        ["person-a", "Person A", "person", "Асоба А", "Лицо А", "Persona A | Person Ah", "Official", "1960-01-02", "1", ""],
+        ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "date_of_birth", "ofac_ent_num", "source_id", "notes"],
+        ["person-a", "Person A", "person", "Асоба А", "Лицо А", "Persona A | Person Ah", "Official", "1960-01-02", "1", "s-two", ""],
     ],
     "designations.csv": [
         ["id", "target_id", "actor_id", "listed_on", "listed_on_basis", "delisted_on", "program", "response_id", "source_id", "notes"],
-        ["xa.person-a.1", "person-a", "xa", "2020-10-02", "official_act", "", "Act 1", "r-one", "s-one", ""],
+        ["xa_person-a_1", "person-a", "xa", "2020-10-02", "official_act", "", "Act 1", "r-one", "s-one", ""],
     ],
     "response_sources.csv": [
         ["response_id", "source_id", "supports"],
@@ -160,3 +160,9 @@ def page(browser):
     pg.set_default_timeout(15000)
     yield pg
     context.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API runs its own event loop, which must not overlap
+    the session loop that the async app tests share."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

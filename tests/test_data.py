@@ -46,7 +46,8 @@ def test_every_response_has_a_source_and_every_source_is_used(built_db):
     assert db.execute("select count(*) from responses where id not in (select response_id from response_sources)").fetchone()[0] == 0
     unused = db.execute("""select id from sources where id not in (select source_id from response_sources)
                            and id not in (select source_id from triggers)
-                           and id not in (select source_id from designations)""").fetchall()
+                           and id not in (select source_id from designations)
+                           and id not in (select source_id from targets where source_id is not null)""").fetchall()
     assert unused == []
 
 
