@@ -15,7 +15,8 @@ async def landing(datasette):
                (select count(distinct actor_id) from responses) as acting_actors,
                (select count(*) from sources) as sources,
                (select min(date) from responses) as first_date,
-               (select max(date) from responses) as latest_date""")).first()
+               (select max(date) from responses) as latest_date,
+               (select count(*) from targets) as targets""")).first()
     types = (await db.execute("""
         select t.id, t.label, t.description, count(r.id) as n
         from response_types t left join responses r on r.response_type = t.id
