@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8001
 CSVS := $(wildcard data/*.csv)
 
-.PHONY: install build serve test clean browser frictionless
+.PHONY: install build serve test clean browser publish
 
 install: $(VENV)/.installed
 
@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml scripts/deps.py
 	touch $@
 
 # The database is a file target: rebuilt only when the data, the schema or the builder change.
-belarus.db: $(VENV)/.installed build.py datapackage.json $(CSVS)
+belarus.db: $(VENV)/.installed build.py datapackage.json docs/METHODOLOGY.md $(CSVS)
 	$(BIN)/python build.py
 
 # Row counts precomputed so table pages never count at request time.
@@ -35,6 +35,17 @@ browser:
 
 test: build browser
 	$(BIN)/python -m pytest -q
+
+# Deploy to Google Cloud Run (docs/PUBLISHING.md): the same database, metadata, plugins, templates,
+# static files, settings and pinned packages as `make serve`. Needs gcloud, logged in, with a project set.
+SERVICE ?= belarus-responses
+publish: build
+	@command -v gcloud >/dev/null || { echo "make publish needs the Google Cloud SDK (gcloud), logged in: see docs/PUBLISHING.md" >&2; exit 1; }
+	$(BIN)/datasette publish cloudrun belarus.db --service $(SERVICE) \
+	  --metadata metadata.yml --plugins-dir plugins --template-dir templates \
+	  --static assets:static --static files:downloads \
+	  $(foreach p,$(shell $(PY) scripts/deps.py),--install '$(p)') \
+	  --extra-options "$(shell $(PY) app.py settings)"
 
 clean:
 	rm -rf $(VENV) belarus.db inspect-data.json .pytest_cache tests/artifacts

@@ -2,6 +2,7 @@
 
     python app.py serve [--host H] [--port P]   # runs `datasette serve` with our settings
     python app.py args                          # prints the datasette arguments (for scripts)
+    python app.py settings                      # prints the --setting options (for make publish)
 """
 from __future__ import annotations
 
@@ -26,15 +27,20 @@ SETTINGS = {
 }
 
 
+def setting_args() -> list[str]:
+    out = []
+    for key, value in SETTINGS.items():
+        out += ["--setting", key, str(value).lower() if isinstance(value, bool) else str(value)]
+    return out
+
+
 def datasette_args(db: Path = DB) -> list[str]:
     args = ["-i", str(db), "--metadata", str(ROOT / "metadata.yml"),
             "--plugins-dir", str(ROOT / "plugins"), "--template-dir", str(ROOT / "templates"),
-            "--static", f"assets:{ROOT / 'static'}"]
+            "--static", f"assets:{ROOT / 'static'}", "--static", f"files:{db.parent / 'downloads'}"]
     if db == DB and INSPECT.exists() and INSPECT.stat().st_mtime >= DB.stat().st_mtime:
         args += ["--inspect-file", str(INSPECT)]
-    for key, value in SETTINGS.items():
-        args += ["--setting", key, str(value).lower() if isinstance(value, bool) else str(value)]
-    return args
+    return args + setting_args()
 
 
 def make_datasette(db: Path = DB):
@@ -47,12 +53,15 @@ def make_datasette(db: Path = DB):
         metadata=yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8")),
         plugins_dir=str(ROOT / "plugins"),
         template_dir=str(ROOT / "templates"),
-        static_mounts=[("assets", str(ROOT / "static"))],
+        static_mounts=[("assets", str(ROOT / "static")), ("files", str(db.parent / "downloads"))],
         settings=SETTINGS,
     )
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["settings"]:
+        print(" ".join(setting_args()))
+        return 0
     if argv[:1] == ["args"]:
         print("\n".join(datasette_args()))
         return 0

@@ -18,8 +18,11 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
+import shutil
+import zipfile
 import math
 import os
 import re
@@ -29,9 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import sqlite3
+
 import sqlite_utils
 
 ROOT = Path(__file__).resolve().parent
+METHODOLOGY = ROOT / "docs" / "METHODOLOGY.md"
 DATE_RE = re.compile(r"^([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?$")
 # Columns faceted or sorted in the web UI: indexed so facets stay fast.
 FACET_COLUMNS = {
@@ -460,6 +466,9 @@ def write_database(pkg: dict, tables: dict[str, Table], output: Path) -> None:
             {"key": "version", "value": pkg.get("version", "")},
             {"key": "as_of", "value": pkg.get("x_as_of", "")},
             {"key": "license", "value": pkg["licenses"][0]["name"]},
+            # The schema and the methodology travel with the database, so a published copy is self-contained.
+            {"key": "datapackage", "value": json.dumps(pkg, ensure_ascii=False)},
+            {"key": "methodology", "value": METHODOLOGY.read_text(encoding="utf-8") if METHODOLOGY.exists() else ""},
         ], pk="key")
         db.analyze()
         db.conn.commit()
@@ -472,9 +481,56 @@ def write_database(pkg: dict, tables: dict[str, Table], output: Path) -> None:
         raise
 
 
+def export_csv(db: sqlite3.Connection, table: str, pk: list[str]) -> bytes:
+    """A table as CSV in Datasette's own dialect (CRLF, minimal quoting), ordered by primary key,
+    so it is byte-identical to Datasette's streamed export sorted the same way."""
+    cur = db.execute(f'select * from "{table}" order by {", ".join(f"[{k}]" for k in pk)}')
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf)
+    w.writerow([c[0] for c in cur.description])
+    for row in cur:
+        w.writerow(["" if v is None else v for v in row])
+    return buf.getvalue().encode("utf-8")
+
+
+def write_downloads(pkg: dict, db_path: Path, out_dir: Path) -> dict:
+    """The whole dataset as files: CSVs with the data package (zip), JSON, and a manifest with sizes
+    and SHA-256 checksums (the database file included). Written to a temporary folder, then swapped in."""
+    tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    db = sqlite3.connect(db_path)
+    fixed_time = (2020, 8, 9, 0, 0, 0)  # a constant timestamp keeps the zip byte-for-byte reproducible
+    everything = {"title": pkg["title"], "version": pkg.get("version"), "as_of": pkg.get("x_as_of"),
+                  "license": pkg["licenses"][0]["name"], "tables": {}}
+    with zipfile.ZipFile(tmp / "belarus-responses-csv.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        for res in pkg["resources"]:
+            data = export_csv(db, res["name"], res["schema"]["primaryKey"])
+            z.writestr(zipfile.ZipInfo(res["path"], fixed_time), data)
+            cur = db.execute(f'select * from "{res["name"]}" order by {", ".join(res["schema"]["primaryKey"])}')
+            cols = [c[0] for c in cur.description]
+            everything["tables"][res["name"]] = [dict(zip(cols, row)) for row in cur]
+        z.writestr(zipfile.ZipInfo("datapackage.json", fixed_time), json.dumps(pkg, indent=2, ensure_ascii=False) + "\n")
+    db.close()
+    (tmp / "belarus-responses.json").write_text(json.dumps(everything, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    files = {"belarus.db": db_path, **{p.name: p for p in sorted(tmp.iterdir())}}
+    manifest = {name: {"bytes": p.stat().st_size, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+                for name, p in files.items()}
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.replace(tmp, out_dir)
+    return manifest
+
+
+def downloads_dir(output: Path) -> Path:
+    """Downloads live beside the database they were made from."""
+    return output.parent / "downloads"
+
+
 def build(data_dir: Path, output: Path, datapackage: Path = ROOT / "datapackage.json") -> dict[str, int]:
     pkg, tables = validate(data_dir, datapackage)
     write_database(pkg, tables, output)
+    write_downloads(pkg, output, downloads_dir(output))
     return {name: len(t.rows) for name, t in tables.items()}
 
 

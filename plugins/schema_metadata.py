@@ -1,4 +1,5 @@
-"""Table and column descriptions come from datapackage.json, the one place the schema lives.
+"""Table and column descriptions come from datapackage.json, the one place the schema lives
+(read from the copy build.py stores in the database, so a published site needs no other file).
 
 metadata.yml holds what is about the site (titles, facets, canned queries); this plugin
 merges in, for every table of the data package, its description and a description of
@@ -40,15 +41,19 @@ VIEWS = {
 
 
 VIEW_COLUMN_NAMES: dict[str, list[str]] = {}
+PACKAGE: dict = {}
 
 
 @hookimpl
 def startup(datasette):
-    """Learn which columns each view really has, so only those are described."""
+    """Read the data package the database was built with, and learn which columns each view has."""
     async def inner():
         if DATABASE not in datasette.databases:
             return
         db = datasette.get_database(DATABASE)
+        row = (await db.execute("select value from dataset_info where key = 'datapackage'")).first()
+        if row:
+            PACKAGE.update(json.loads(row[0]))
         for view in VIEWS:
             rows = (await db.execute("select name from pragma_table_info(:v)", {"v": view})).rows
             VIEW_COLUMN_NAMES[view] = [r[0] for r in rows]
@@ -58,7 +63,7 @@ def startup(datasette):
 
 @lru_cache(maxsize=1)
 def dictionary() -> dict:
-    pkg = json.loads(DATAPACKAGE.read_text(encoding="utf-8"))
+    pkg = PACKAGE or json.loads(DATAPACKAGE.read_text(encoding="utf-8"))
     tables = {}
     all_columns = {}
     for res in pkg["resources"]:

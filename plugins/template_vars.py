@@ -71,6 +71,20 @@ async def target_card(datasette, target_id):
     return {**dict(target), "listings": [dict(r) for r in listings]}
 
 
+async def actor_card(datasette, actor_id):
+    db = datasette.get_database(DATABASE)
+    actor = (await db.execute("""select a.*, p.name as parent_name from actors a left join actors p on p.id = a.parent_id
+                                 where a.id = :id""", {"id": actor_id})).first()
+    if actor is None:
+        return None
+    responses = (await db.execute("""
+        select r.id, r.date, r.title, t.label as type_label from responses r
+        join actors a on a.id = r.actor_id join response_types t on t.id = r.response_type
+        where r.actor_id = :id or a.parent_id = :id order by r.date desc, r.id""", {"id": actor_id})).rows
+    bodies = (await db.execute("select id, name from actors where parent_id = :id order by name", {"id": actor_id})).rows
+    return {**dict(actor), "responses": [dict(r) for r in responses], "bodies": [dict(b) for b in bodies]}
+
+
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
     async def inner():
@@ -85,6 +99,9 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         if view_name == "row" and database == DATABASE and table == "targets":
             from datasette.utils import tilde_decode
             out["target"] = await target_card(datasette, tilde_decode(request.url_vars.get("pks", "")))
+        if view_name == "row" and database == DATABASE and table == "actors":
+            from datasette.utils import tilde_decode
+            out["actor"] = await actor_card(datasette, tilde_decode(request.url_vars.get("pks", "")))
         if database == DATABASE or view_name == "index":
             info = (await datasette.get_database(DATABASE).execute(
                 "select key, value from dataset_info")).rows
