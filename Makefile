@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8001
 CSVS := $(wildcard data/*.csv)
 
-.PHONY: install build serve test clean browser publish
+.PHONY: install build serve test clean browser publish stress
 
 install: $(VENV)/.installed
 
@@ -46,6 +46,10 @@ publish: build
 	  --static assets:static --static files:downloads \
 	  $(foreach p,$(shell $(PY) scripts/deps.py),--install '$(p)') \
 	  --extra-options "$(shell $(PY) app.py settings)"
+
+# Load and abuse on loopback: 64 connections for 60 s, then again under pathological queries (docs/RELIABILITY.md).
+stress: build
+	$(BIN)/python bench/stress.py
 
 clean:
 	rm -rf $(VENV) belarus.db inspect-data.json .pytest_cache tests/artifacts

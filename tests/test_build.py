@@ -250,7 +250,7 @@ def test_interrupted_write_leaves_previous_database(valid_dir, tmp_path, monkeyp
     with pytest.raises(RuntimeError):
         build.build(valid_dir, out)
     assert sha(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["belarus.db", "data"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["belarus.db", "data", "downloads"]
 
 
 def test_search_index_covers_cyrillic_and_diacritics(valid_dir, tmp_path):

@@ -1,0 +1,112 @@
+"""A small, bounded HTTP load generator for loopback benchmarks and stress runs (httpx + asyncio).
+
+Only ever points at a server this project started on 127.0.0.1; stops at a deadline or a request cap.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    dropped: int = 0
+    seconds: float = 0.0
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies)
+
+    def pct(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        xs = sorted(self.latencies)
+        return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] * 1000
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def errors_5xx(self) -> int:
+        return sum(n for s, n in self.statuses.items() if s >= 500)
+
+
+async def run_load(base: str, paths: list[str], concurrency: int, seconds: float, max_requests: int = 10**6,
+                   timeout: float = 30.0) -> Stats:
+    assert base.startswith(("http://127.0.0.1", "http://localhost")), "load only goes to loopback"
+    stats = Stats()
+    deadline = time.perf_counter() + seconds
+    counter = iter(range(max_requests))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async def worker(client: httpx.AsyncClient, offset: int) -> None:
+        i = offset
+        while time.perf_counter() < deadline and next(counter, None) is not None:
+            path = paths[i % len(paths)]
+            i += 1
+            t = time.perf_counter()
+            try:
+                r = await client.get(base + path)
+                await r.aread()
+                stats.latencies.append(time.perf_counter() - t)
+                stats.statuses[r.status_code] = stats.statuses.get(r.status_code, 0) + 1
+            except httpx.HTTPError:
+                stats.dropped += 1
+
+    started = time.perf_counter()
+    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
+        await asyncio.gather(*(worker(client, k) for k in range(concurrency)))
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+@contextlib.contextmanager
+def datasette_server(db: Path, ours: bool = True, port: int = 8765, extra: list[str] | None = None):
+    """Start `datasette serve` on loopback: with our metadata, plugins and templates, or bare."""
+    import app as site
+    exe = Path(sys.executable).with_name("datasette")
+    args = site.datasette_args(db) if ours else ["-i", str(db), *site.setting_args()]
+    proc = subprocess.Popen([str(exe), "serve", *args, "--host", "127.0.0.1", "--port", str(port), *(extra or [])],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def row(label: str, s: Stats) -> str:
+    statuses = ", ".join(f"{k}: {v}" for k, v in sorted(s.statuses.items()))
+    return (f"| {label} | {s.requests:,} | {s.rps:,.0f} | {s.pct(50):.1f} | {s.pct(99):.1f} | {s.errors_5xx} | "
+            f"{s.dropped} | {statuses} |")
+
+
+HEADER = "| run | requests | req/s | p50 ms | p99 ms | 5xx | dropped | statuses |\n|---|---|---|---|---|---|---|---|"
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
