@@ -154,6 +154,6 @@ async def test_footer_has_license_and_citation(ds):
 
 async def test_database_is_served_immutable_with_settings(ds):
     settings = (await get(ds, "/-/settings.json")).json()
-    assert settings["sql_time_limit_ms"] == 1000 and settings["max_returned_rows"] == 2000
+    assert settings["sql_time_limit_ms"] == 2000 and settings["max_returned_rows"] == 2000
     dbs = {d["name"]: d for d in (await get(ds, "/-/databases.json")).json()}
     assert dbs["belarus"]["is_mutable"] is False
