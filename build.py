@@ -28,7 +28,7 @@ import os
 import re
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -64,17 +64,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
-
-
-@dataclass
-class Table:
-    """One CSV as read: its rows (dicts of typed values) and where each came from."""
-    name: str
-    path: str
-    fields: list[dict]
-    rows: list[dict] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)  # physical line where each row starts
-    columns: dict[str, int] = field(default_factory=dict)  # field name -> 1-based column in the file
 
 
 class BuildError(Exception):
@@ -125,226 +114,336 @@ def parse_date(value: str) -> tuple[dt.date, str] | None:
         return None
 
 
-def check_value(value: str, spec: dict, period: tuple[dt.date, dt.date]) -> tuple[object, str | None]:
-    """Typed value and an error message (or None) for one non-empty cell."""
+INTEGER_RE = re.compile(r"-?[0-9]+")
+
+
+def make_checker(spec: dict, period: tuple[dt.date, dt.date]):
+    """A function: non-empty cell -> (typed value, error or None), with everything about the field precomputed."""
     c = spec.get("constraints", {})
-    if "enum" in c and value not in c["enum"]:
-        return value, f"{value!r} is not one of: {', '.join(c['enum'])}"
     kind = spec.get("type", "string")
-    if kind == "integer":
-        if not re.fullmatch(r"-?[0-9]+", value):
-            return value, f"{value!r} is not a whole number"
-        typed: object = int(value)
-    elif kind == "number":
-        try:
-            typed = float(value)
-        except ValueError:
-            return value, f"{value!r} is not a number"
-        if not math.isfinite(typed):
-            return value, f"{value!r} is not a finite number"
-        if typed.is_integer() and re.fullmatch(r"-?[0-9]+", value):
+    enum = frozenset(c["enum"]) if "enum" in c else None
+    enum_text = ", ".join(c.get("enum", []))
+    pattern = re.compile(c["pattern"]) if "pattern" in c else None
+    is_date = c.get("pattern", "").startswith("^[0-9]{4}-[0-9]{2}")
+    minimum, maximum = c.get("minimum"), c.get("maximum")
+    in_period = spec.get("x_period", False)
+    is_uri = spec.get("format") == "uri"
+    start, end = period
+
+    def check(value: str):
+        if enum is not None and value not in enum:
+            return value, f"{value!r} is not one of: {enum_text}"
+        typed: object = value
+        if kind == "integer":
+            if not INTEGER_RE.fullmatch(value):
+                return value, f"{value!r} is not a whole number"
             typed = int(value)
-    else:
-        typed = value
-    if "minimum" in c and typed < c["minimum"]:
-        return value, f"{value} is below the minimum {c['minimum']}"
-    if "maximum" in c and typed > c["maximum"]:
-        return value, f"{value} is above the maximum {c['maximum']}"
-    if "pattern" in c and not re.fullmatch(c["pattern"], value):
-        if c["pattern"].startswith("^[0-9]{4}-"):
-            return value, f"{value!r} is not an ISO date (YYYY-MM-DD, or YYYY-MM when only the month is known)"
-        return value, f"{value!r} does not match the pattern {c['pattern']}"
-    if c.get("pattern", "").startswith("^[0-9]{4}-[0-9]{2}"):
-        parsed = parse_date(value)
-        if parsed is None:
-            return value, f"{value!r} is not a real calendar date"
-        if spec.get("x_period"):
-            start, end = period
-            day, precision = parsed
-            earliest = start.replace(day=1) if precision == "month" else start
-            if day < earliest:
-                return value, f"{value} is before the period this dataset covers (from {start.isoformat()})"
-            if day > end:
-                return value, f"{value} is in the future (after {end.isoformat()})"
-    if spec.get("format") == "uri":
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc or re.search(r"\s", value):
-            return value, f"{value!r} is not an http(s) URL"
-    return typed, None
+        elif kind == "number":
+            try:
+                typed = float(value)
+            except ValueError:
+                return value, f"{value!r} is not a number"
+            if not math.isfinite(typed):
+                return value, f"{value!r} is not a finite number"
+            if typed.is_integer() and INTEGER_RE.fullmatch(value):
+                typed = int(value)
+        if minimum is not None and typed < minimum:
+            return value, f"{value} is below the minimum {minimum}"
+        if maximum is not None and typed > maximum:
+            return value, f"{value} is above the maximum {maximum}"
+        if pattern is not None and not pattern.fullmatch(value):
+            if is_date:
+                return value, f"{value!r} is not an ISO date (YYYY-MM-DD, or YYYY-MM when only the month is known)"
+            return value, f"{value!r} does not match the pattern {pattern.pattern}"
+        if is_date:
+            parsed = parse_date(value)
+            if parsed is None:
+                return value, f"{value!r} is not a real calendar date"
+            if in_period:
+                day, precision = parsed
+                earliest = start.replace(day=1) if precision == "month" else start
+                if day < earliest:
+                    return value, f"{value} is before the period this dataset covers (from {start.isoformat()})"
+                if day > end:
+                    return value, f"{value} is in the future (after {end.isoformat()})"
+        if is_uri:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc or re.search(r"\s", value):
+                return value, f"{value!r} is not an http(s) URL"
+        return typed, None
+    return check
 
 
-def read_table(resource: dict, path: Path, shown: str, period, problems: list[Problem]) -> Table:
-    fields = resource["schema"]["fields"]
-    names = [f["name"] for f in fields]
-    table = Table(resource["name"], shown, fields)
-    if not path.exists():
-        problems.append(Problem(shown, 1, 1, f"file is missing (expected the {resource['name']} table)"))
-        return table
-    raw = path.read_bytes()
-    if not raw.strip():
-        problems.append(Problem(shown, 1, 1, f"file is empty: expected a header row: {','.join(names)}"))
-        return table
-    text = decode(raw, shown, problems)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader)
-    except csv.Error as e:
-        problems.append(Problem(shown, 1, 1, f"cannot read the header row: {e}"))
-        return table
-    # Map the header to the schema by name, reporting every difference.
-    for i, name in enumerate(header, 1):
-        if name != name.strip():
-            problems.append(Problem(shown, 1, i, f"column name {name!r} has spaces around it"))
-    clean = [h.strip() for h in header]
-    for i, name in enumerate(clean, 1):
-        if name not in names:
-            problems.append(Problem(shown, 1, i, f"unexpected column {name!r}; the columns are: {','.join(names)}"))
-        elif name in table.columns:
-            problems.append(Problem(shown, 1, i, f"column {name!r} appears twice"))
-        else:
-            table.columns[name] = i
-    missing = [n for n in names if n not in table.columns]
-    for n in missing:
-        problems.append(Problem(shown, 1, len(header) + 1, f"missing column {n!r}; the columns are: {','.join(names)}"))
-    if not missing and len(clean) == len(names) and clean != names:
-        first = next(i for i, (a, b) in enumerate(zip(clean, names), 1) if a != b)
-        problems.append(Problem(shown, 1, first, f"columns are in the wrong order: expected {','.join(names)}"))
-    seen: dict[str, dict] = {f["name"]: {} for f in fields if f.get("constraints", {}).get("unique")}
-    start_line = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as e:
-            problems.append(Problem(shown, start_line, 1, f"cannot parse this row ({e}); check for an unbalanced double quote"))
-            break
-        line = start_line
-        start_line = reader.line_num + 1
-        if not row:
-            problems.append(Problem(shown, line, 1, "empty line"))
-            continue
-        if len(row) != len(header):
-            problems.append(Problem(shown, line, min(len(row), len(header)) + 1,
-                                    f"expected {len(header)} fields, found {len(row)} (a truncated line, or a comma that should be quoted)"))
-            continue
-        record: dict = {}
-        for spec in fields:
-            col = table.columns.get(spec["name"])
-            if col is None:
-                record[spec["name"]] = None
-                continue
-            value = row[col - 1]
-            where = lambda msg, col=col: problems.append(Problem(shown, line, col, f"{spec['name']}: {msg}"))
-            if value != value.strip():
-                where(f"{value!r} has spaces or line breaks at its start or end")
-                value = value.strip()
-            if "\r" in value:
-                where("contains a carriage return; line breaks inside a value must be plain line feeds")
-                value = value.replace("\r\n", "\n").replace("\r", "\n")
-            if value == "":
-                if spec.get("constraints", {}).get("required"):
-                    where("is required but empty")
-                record[spec["name"]] = None
-                continue
-            typed, error = check_value(value, spec, period)
-            if error:
-                where(error)
-            record[spec["name"]] = typed
-            if spec["name"] in seen:
-                first = seen[spec["name"]].setdefault(typed, line)
-                if first != line:
-                    where(f"duplicate {typed!r}; first used on line {first}")
-        table.rows.append(record)
-        table.lines.append(line)
-    return table
-
-
-# --------------------------------------------------------------------------- checks across rows and files
-
-def check_keys(pkg: dict, tables: dict[str, Table], problems: list[Problem]) -> None:
-    for res in pkg["resources"]:
-        t = tables[res["name"]]
-        pk = res["schema"].get("primaryKey", [])
-        if len(pk) > 1:  # composite keys: the single-column ones are checked as unique fields
-            first: dict = {}
-            for row, line in zip(t.rows, t.lines):
-                key = tuple(row.get(k) for k in pk)
-                if key in first:
-                    problems.append(Problem(t.path, line, t.columns.get(pk[0], 1),
-                                            f"duplicate {'+'.join(pk)} {key!r}; first used on line {first[key]}"))
-                first.setdefault(key, line)
-        for fk in res["schema"].get("foreignKeys", []):
-            (col,), ref = fk["fields"], fk["reference"]
-            target = tables[ref["resource"]]
-            valid = {r[ref["fields"][0]] for r in target.rows}
-            for row, line in zip(t.rows, t.lines):
-                v = row.get(col)
-                if v is not None and v not in valid:
-                    problems.append(Problem(t.path, line, t.columns.get(col, 1),
-                                            f"{col}: {v!r} is not an id in {Path(target.path).name}"))
-
-
-def check_rules(tables: dict[str, Table], problems: list[Problem]) -> None:
-    """Rules the Table Schema cannot say."""
-    for name in ("responses", "triggers"):
-        t = tables[name]
-        for row, line in zip(t.rows, t.lines):
-            d, p = row.get("date"), row.get("date_precision")
-            if d and p and parse_date(d) and parse_date(d)[1] != p:
-                problems.append(Problem(t.path, line, t.columns["date_precision"],
-                                        f"date_precision: is {p!r} but the date {d} has {parse_date(d)[1]} precision"))
-    t = tables["responses"]
-    sourced = {r["response_id"] for r in tables["response_sources"].rows}
-    for row, line in zip(t.rows, t.lines):
-        col = t.columns.get
-        if row.get("id") and row["id"] not in sourced:
-            problems.append(Problem(t.path, line, col("id", 1),
-                                    f"id: response {row['id']!r} has no source in response_sources.csv"))
+def row_rules(name: str, row: dict, line: int, columns: dict, path: str, problems: list[Problem]) -> None:
+    """Rules about one row that the Table Schema cannot say."""
+    col = columns.get
+    if name in ("responses", "triggers"):
+        d, p = row.get("date"), row.get("date_precision")
+        parsed = parse_date(d) if d else None
+        if parsed and p and parsed[1] != p:
+            problems.append(Problem(path, line, col("date_precision", 1),
+                                    f"date_precision: is {p!r} but the date {d} has {parsed[1]} precision"))
+    if name == "responses":
         end, start = row.get("end_date"), row.get("date")
         if end:
             if row.get("status") not in ("lifted", "expired"):
-                problems.append(Problem(t.path, line, col("end_date", 1),
+                problems.append(Problem(path, line, col("end_date", 1),
                                         f"end_date: set, but status is {row.get('status')!r} (use lifted or expired)"))
             if start and parse_date(end) and parse_date(start) and parse_date(end)[0] < parse_date(start)[0]:
-                problems.append(Problem(t.path, line, col("end_date", 1), f"end_date: {end} is before date {start}"))
+                problems.append(Problem(path, line, col("end_date", 1), f"end_date: {end} is before date {start}"))
         if (row.get("amount") is None) != (row.get("currency") is None):
-            problems.append(Problem(t.path, line, col("currency", 1), "amount and currency go together: fill both or neither"))
+            problems.append(Problem(path, line, col("currency", 1), "amount and currency go together: fill both or neither"))
         if row.get("responds_to_id") and row["responds_to_id"] == row.get("id"):
-            problems.append(Problem(t.path, line, col("responds_to_id", 1), "responds_to_id: a response cannot answer itself"))
-    a = tables["actors"]
-    for row, line in zip(a.rows, a.lines):
+            problems.append(Problem(path, line, col("responds_to_id", 1), "responds_to_id: a response cannot answer itself"))
+    if name == "actors":
         if row.get("parent_id") and row["parent_id"] == row.get("id"):
-            problems.append(Problem(a.path, line, a.columns.get("parent_id", 1), "parent_id: an actor cannot be its own parent"))
+            problems.append(Problem(path, line, col("parent_id", 1), "parent_id: an actor cannot be its own parent"))
         if row.get("actor_type") == "state" and not row.get("iso_code"):
-            problems.append(Problem(a.path, line, a.columns.get("iso_code", 1), "iso_code: required for states"))
+            problems.append(Problem(path, line, col("iso_code", 1), "iso_code: required for states"))
         if (row.get("latitude") is None) != (row.get("longitude") is None):
-            problems.append(Problem(a.path, line, a.columns.get("latitude", 1), "latitude and longitude go together: fill both or neither"))
+            problems.append(Problem(path, line, col("latitude", 1), "latitude and longitude go together: fill both or neither"))
+
+
+class Loader:
+    """Reads every CSV once, validating each row and inserting it into the (temporary) database as it goes.
+
+    Only keys are kept in memory: the primary keys each foreign key may point to, the first line of each
+    unique value, and which responses have a source. Rows go straight to SQLite in batches.
+    """
+
+    BATCH = 5000
+
+    def __init__(self, pkg: dict, data_dir: Path, db: sqlite3.Connection | None, period):
+        self.pkg, self.data_dir, self.db, self.period = pkg, data_dir, db, period
+        self.problems: list[Problem] = []
+        self.keys: dict[str, set] = {}         # resource -> its single-column primary key values
+        self.done: set[str] = set()
+        self.deferred: list[tuple] = []        # foreign keys to tables not read yet (or to themselves)
+        self.response_lines: dict[str, int] = {}
+        self.response_where: tuple[str, int] = ("", 1)
+        self.sourced: set[str] = set()
+        self.counts: dict[str, int] = {}
+        self.paths: dict[str, str] = {}
+
+    def shown(self, path: Path) -> str:
+        rel = os.path.relpath(path)
+        return str(path) if rel.startswith("..") else rel
+
+    def load(self, res: dict) -> None:
+        name = res["name"]
+        names = [f["name"] for f in res["schema"]["fields"]]
+        path = self.data_dir / Path(res["path"]).name
+        shown = self.shown(path)
+        self.paths[name] = shown
+        problems = self.problems
+        self.keys.setdefault(name, set())
+        self.counts[name] = 0
+        try:
+            if not path.exists():
+                problems.append(Problem(shown, 1, 1, f"file is missing (expected the {name} table)"))
+                return
+            size = path.stat().st_size
+            if size < 65536 and not path.read_bytes().strip():
+                problems.append(Problem(shown, 1, 1, f"file is empty: expected a header row: {','.join(names)}"))
+                return
+            mark = len(problems)
+            if self.clean_bytes(path):
+                # Fast path: decode while reading, a buffer at a time (memory stays flat on large files).
+                try:
+                    with open(path, encoding="utf-8-sig", newline="") as f:
+                        self.read_rows(res, shown, csv.reader(f, strict=True))
+                    return
+                except UnicodeDecodeError:
+                    self.forget(res, shown, mark)
+            # Slow path, only for a broken file: decode it whole to report every bad byte and NUL with its position.
+            text = decode(path.read_bytes(), shown, problems)
+            self.read_rows(res, shown, csv.reader(io.StringIO(text, newline=""), strict=True))
+        finally:
+            self.done.add(name)
+
+    @staticmethod
+    def clean_bytes(path: Path) -> bool:
+        """No NUL byte anywhere (checked a megabyte at a time, in C)."""
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                if b"\x00" in chunk:
+                    return False
+        return True
+
+    def forget(self, res: dict, shown: str, mark: int) -> None:
+        """Undo what a half-read file contributed, before reading it again the slow way."""
+        name = res["name"]
+        del self.problems[mark:]
+        self.keys.get(name, set()).clear()
+        self.deferred = [d for d in self.deferred if d[0] != shown]
+        if name == "responses":
+            self.response_lines.clear()
+        if name == "response_sources":
+            self.sourced.clear()
+        self.counts[name] = 0
+
+    def read_rows(self, res: dict, shown: str, reader) -> None:
+        name = res["name"]
+        fields = res["schema"]["fields"]
+        names = [f["name"] for f in fields]
+        problems = self.problems
+        pk = res["schema"].get("primaryKey", [])
+        keyset = self.keys.setdefault(name, set()) if len(pk) == 1 else None
+        try:
+            header = next(reader)
+        except csv.Error as e:
+            problems.append(Problem(shown, 1, 1, f"cannot read the header row: {e}"))
+            return
+        columns: dict[str, int] = {}
+        for i, h in enumerate(header, 1):
+            if h != h.strip():
+                problems.append(Problem(shown, 1, i, f"column name {h!r} has spaces around it"))
+        clean = [h.strip() for h in header]
+        for i, h in enumerate(clean, 1):
+            if h not in names:
+                problems.append(Problem(shown, 1, i, f"unexpected column {h!r}; the columns are: {','.join(names)}"))
+            elif h in columns:
+                problems.append(Problem(shown, 1, i, f"column {h!r} appears twice"))
+            else:
+                columns[h] = i
+        missing = [n for n in names if n not in columns]
+        for n in missing:
+            problems.append(Problem(shown, 1, len(header) + 1, f"missing column {n!r}; the columns are: {','.join(names)}"))
+        if not missing and len(clean) == len(names) and clean != names:
+            first = next(i for i, (a, b) in enumerate(zip(clean, names), 1) if a != b)
+            problems.append(Problem(shown, 1, first, f"columns are in the wrong order: expected {','.join(names)}"))
+        unique = {f["name"]: {} for f in fields if f.get("constraints", {}).get("unique")}
+        checks = []
+        for f in fields:
+            c = f.get("constraints", {})
+            plain = f.get("type", "string") == "string" and not f.get("format") and not (set(c) - {"required"})
+            col = columns.get(f["name"])
+            checks.append((f["name"], col, None if col is None else col - 1, None if plain else make_checker(f, self.period),
+                           bool(c.get("required")), unique.get(f["name"])))
+        composite: dict = {} if len(pk) > 1 else None
+        fks = []
+        for fk in res["schema"].get("foreignKeys", []):
+            col, target = fk["fields"][0], fk["reference"]["resource"]
+            fks.append((col, target, target in self.done and target != name))
+        target_files = {fk["reference"]["resource"]: Path(next(r["path"] for r in self.pkg["resources"]
+                        if r["name"] == fk["reference"]["resource"])).name for fk in res["schema"].get("foreignKeys", [])}
+        insert = (f'insert into "{name}" ({", ".join(f"[{n}]" for n in names)}) '
+                  f'values ({", ".join("?" for _ in names)})')
+        batch: list[tuple] = []
+        width = len(header)
+        start_line = reader.line_num + 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as e:
+                problems.append(Problem(shown, start_line, 1, f"cannot parse this row ({e}); check for an unbalanced double quote"))
+                break
+            line = start_line
+            start_line = reader.line_num + 1
+            if not row:
+                problems.append(Problem(shown, line, 1, "empty line"))
+                continue
+            if len(row) != width:
+                problems.append(Problem(shown, line, min(len(row), width) + 1,
+                                        f"expected {width} fields, found {len(row)} (a truncated line, or a comma that should be quoted)"))
+                continue
+            record: dict = {}
+            for fname, col, idx, check, required, seen in checks:
+                if idx is None:
+                    record[fname] = None
+                    continue
+                value = row[idx]
+                stripped = value.strip()
+                if stripped != value:
+                    problems.append(Problem(shown, line, col, f"{fname}: {value!r} has spaces or line breaks at its start or end"))
+                    value = stripped
+                if "\r" in value:
+                    problems.append(Problem(shown, line, col, f"{fname}: contains a carriage return; line breaks inside a value must be plain line feeds"))
+                    value = value.replace("\r\n", "\n").replace("\r", "\n")
+                if not value:
+                    if required:
+                        problems.append(Problem(shown, line, col, f"{fname}: is required but empty"))
+                    record[fname] = None
+                    continue
+                if check is None:
+                    typed = value
+                else:
+                    typed, error = check(value)
+                    if error:
+                        problems.append(Problem(shown, line, col, f"{fname}: {error}"))
+                record[fname] = typed
+                if seen is not None:
+                    first = seen.setdefault(typed, line)
+                    if first != line:
+                        problems.append(Problem(shown, line, col, f"{fname}: duplicate {typed!r}; first used on line {first}"))
+            if keyset is not None and record.get(pk[0]) is not None:
+                keyset.add(record[pk[0]])
+            if composite is not None:
+                key = tuple(record.get(k) for k in pk)
+                first = composite.setdefault(key, line)
+                if first != line:
+                    problems.append(Problem(shown, line, columns.get(pk[0], 1),
+                                            f"duplicate {'+'.join(pk)} {key!r}; first used on line {first}"))
+            for col_name, target, now in fks:
+                v = record.get(col_name)
+                if v is None:
+                    continue
+                if now:
+                    if v not in self.keys.get(target, ()):
+                        problems.append(Problem(shown, line, columns.get(col_name, 1),
+                                                f"{col_name}: {v!r} is not an id in {target_files[target]}"))
+                else:
+                    self.deferred.append((shown, line, columns.get(col_name, 1), col_name, v, target, target_files[target]))
+            row_rules(name, record, line, columns, shown, problems)
+            if name == "responses" and record.get("id") is not None:
+                self.response_lines[record["id"]] = line
+                self.response_where = (shown, columns.get("id", 1))
+            elif name == "response_sources" and record.get("response_id") is not None:
+                self.sourced.add(record["response_id"])
+            self.counts[name] += 1
+            if self.db is not None and not problems:
+                batch.append(tuple(record[n] for n in names))
+                if len(batch) >= self.BATCH:
+                    self.db.executemany(insert, batch)
+                    batch.clear()
+        if self.db is not None and batch and not problems:
+            self.db.executemany(insert, batch)
+
+    def finish(self) -> None:
+        for shown, line, col, col_name, v, target, target_file in self.deferred:
+            if v not in self.keys.get(target, ()):
+                self.problems.append(Problem(shown, line, col, f"{col_name}: {v!r} is not an id in {target_file}"))
+        if "response_sources" in self.done:
+            shown, col = self.response_where
+            for rid, line in self.response_lines.items():
+                if rid not in self.sourced:
+                    self.problems.append(Problem(shown, line, col, f"id: response {rid!r} has no source in response_sources.csv"))
+        order = {res["name"]: i for i, res in enumerate(self.pkg["resources"])}
+        by_path = {p: order[n] for n, p in self.paths.items()}
+        self.problems.sort(key=lambda p: (by_path.get(p.path, 99), p.line, p.column, p.message))
 
 
 def load_package(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def validate(data_dir: Path, datapackage: Path = ROOT / "datapackage.json", today: dt.date | None = None) -> tuple[dict, dict[str, Table]]:
-    """Read and check every CSV; raise BuildError listing every problem."""
-    pkg = load_package(datapackage)
+def period_of(pkg: dict, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     start = dt.date.fromisoformat(pkg.get("x_period", {}).get("start", "2020-01-01"))
-    period = (start, today or dt.date.today())
-    problems: list[Problem] = []
-    tables: dict[str, Table] = {}
+    return start, today or dt.date.today()
+
+
+def validate(data_dir: Path, datapackage: Path = ROOT / "datapackage.json", today: dt.date | None = None) -> dict[str, int]:
+    """Check every CSV without writing a database; raise BuildError listing every problem."""
+    pkg = load_package(datapackage)
+    loader = Loader(pkg, data_dir, None, period_of(pkg, today))
     for res in pkg["resources"]:
-        path = data_dir / Path(res["path"]).name
-        shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
-        tables[res["name"]] = read_table(res, path, shown, period, problems)
-    check_keys(pkg, tables, problems)
-    check_rules(tables, problems)
-    if problems:
-        order = {res["name"]: i for i, res in enumerate(pkg["resources"])}
-        by_path = {t.path: order[t.name] for t in tables.values()}
-        problems.sort(key=lambda p: (by_path.get(p.path, 99), p.line, p.column, p.message))
-        raise BuildError(problems)
-    return pkg, tables
+        loader.load(res)
+    loader.finish()
+    if loader.problems:
+        raise BuildError(loader.problems)
+    return loader.counts
 
 
 # --------------------------------------------------------------------------- writing
@@ -352,25 +451,28 @@ def validate(data_dir: Path, datapackage: Path = ROOT / "datapackage.json", toda
 SQL_TYPES = {"integer": int, "number": float, "string": str}
 
 
-def load_table(db: sqlite_utils.Database, res: dict, table: Table) -> None:
+def create_table(db: sqlite_utils.Database, res: dict) -> None:
     schema = res["schema"]
     fields = schema["fields"]
-    columns = {f["name"]: SQL_TYPES[f.get("type", "string")] for f in fields}
     pk = schema["primaryKey"]
-    db[table.name].create(
-        columns,
+    db[res["name"]].create(
+        {f["name"]: SQL_TYPES[f.get("type", "string")] for f in fields},
         pk=pk[0] if len(pk) == 1 else tuple(pk),
         not_null={f["name"] for f in fields if f.get("constraints", {}).get("required")},
         foreign_keys=[(fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
                       for fk in schema.get("foreignKeys", [])],
     )
-    rows = sorted(table.rows, key=lambda r: tuple(r[k] for k in pk))
-    db[table.name].insert_all(rows, batch_size=2000)
-    indexed = set()
-    for col in FACET_COLUMNS.get(table.name, []) + [fk["fields"][0] for fk in schema.get("foreignKeys", [])]:
-        if col not in indexed and col not in pk[:1]:
-            db[table.name].create_index([col], if_not_exists=True)
-            indexed.add(col)
+
+
+def index_table(db: sqlite_utils.Database, res: dict) -> None:
+    """An index on every foreign key and every faceted or sorted column."""
+    schema = res["schema"]
+    pk = schema["primaryKey"]
+    done = set()
+    for col in FACET_COLUMNS.get(res["name"], []) + [fk["fields"][0] for fk in schema.get("foreignKeys", [])]:
+        if col not in done and col != pk[0]:
+            db[res["name"]].create_index([col], if_not_exists=True)
+            done.add(col)
 
 
 def build_search(db: sqlite_utils.Database) -> None:
@@ -447,7 +549,8 @@ VIEWS = {
 }
 
 
-def write_database(pkg: dict, tables: dict[str, Table], output: Path) -> None:
+def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | None = None) -> dict[str, int]:
+    """Validate and load in one pass into a temporary file; rename it into place only if nothing was wrong."""
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp-{os.getpid()}")
     if tmp.exists():
@@ -457,7 +560,15 @@ def write_database(pkg: dict, tables: dict[str, Table], output: Path) -> None:
         db.execute("pragma journal_mode = off")
         db.execute("pragma synchronous = off")
         for res in pkg["resources"]:
-            load_table(db, res, tables[res["name"]])
+            create_table(db, res)
+        loader = Loader(pkg, data_dir, db.conn, period_of(pkg, today))
+        for res in pkg["resources"]:
+            loader.load(res)
+        loader.finish()
+        if loader.problems:
+            raise BuildError(loader.problems)
+        for res in pkg["resources"]:
+            index_table(db, res)
         build_search(db)
         for name, sql in VIEWS.items():
             db.create_view(name, sql.strip())
@@ -472,50 +583,68 @@ def write_database(pkg: dict, tables: dict[str, Table], output: Path) -> None:
         ], pk="key")
         db.analyze()
         db.conn.commit()
-        db.execute("vacuum")
         db.close()
         os.replace(tmp, output)
+        return loader.counts
     except BaseException:
+        try:
+            db.close()
+        except Exception:
+            pass
         if tmp.exists():
             tmp.unlink()
         raise
 
 
-def export_csv(db: sqlite3.Connection, table: str, pk: list[str]) -> bytes:
+def export_csv(db: sqlite3.Connection, table: str, pk: list[str], out) -> None:
     """A table as CSV in Datasette's own dialect (CRLF, minimal quoting), ordered by primary key,
-    so it is byte-identical to Datasette's streamed export sorted the same way."""
+    so it is byte-identical to Datasette's streamed export sorted the same way. Streams to `out`."""
     cur = db.execute(f'select * from "{table}" order by {", ".join(f"[{k}]" for k in pk)}')
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf)
+    w = csv.writer(out)
     w.writerow([c[0] for c in cur.description])
     for row in cur:
         w.writerow(["" if v is None else v for v in row])
-    return buf.getvalue().encode("utf-8")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def write_downloads(pkg: dict, db_path: Path, out_dir: Path) -> dict:
     """The whole dataset as files: CSVs with the data package (zip), JSON, and a manifest with sizes
-    and SHA-256 checksums (the database file included). Written to a temporary folder, then swapped in."""
+    and SHA-256 checksums (the database file included). Streamed; written to a temporary folder, then swapped in."""
     tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     db = sqlite3.connect(db_path)
     fixed_time = (2020, 8, 9, 0, 0, 0)  # a constant timestamp keeps the zip byte-for-byte reproducible
-    everything = {"title": pkg["title"], "version": pkg.get("version"), "as_of": pkg.get("x_as_of"),
-                  "license": pkg["licenses"][0]["name"], "tables": {}}
     with zipfile.ZipFile(tmp / "belarus-responses-csv.zip", "w", zipfile.ZIP_DEFLATED) as z:
         for res in pkg["resources"]:
-            data = export_csv(db, res["name"], res["schema"]["primaryKey"])
-            z.writestr(zipfile.ZipInfo(res["path"], fixed_time), data)
+            info = zipfile.ZipInfo(res["path"], fixed_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with z.open(info, "w", force_zip64=True) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as out:
+                export_csv(db, res["name"], res["schema"]["primaryKey"], out)
+        z.writestr(zipfile.ZipInfo("datapackage.json", fixed_time), json.dumps(pkg, indent=2, ensure_ascii=False) + "\n",
+                   compress_type=zipfile.ZIP_DEFLATED)
+    with open(tmp / "belarus-responses.json", "w", encoding="utf-8") as out:
+        head = {"title": pkg["title"], "version": pkg.get("version"), "as_of": pkg.get("x_as_of"),
+                "license": pkg["licenses"][0]["name"]}
+        out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "tables": {')
+        for i, res in enumerate(pkg["resources"]):
             cur = db.execute(f'select * from "{res["name"]}" order by {", ".join(res["schema"]["primaryKey"])}')
             cols = [c[0] for c in cur.description]
-            everything["tables"][res["name"]] = [dict(zip(cols, row)) for row in cur]
-        z.writestr(zipfile.ZipInfo("datapackage.json", fixed_time), json.dumps(pkg, indent=2, ensure_ascii=False) + "\n")
+            out.write(("," if i else "") + "\n" + json.dumps(res["name"]) + ": [")
+            for j, row in enumerate(cur):
+                out.write(("," if j else "") + "\n" + json.dumps(dict(zip(cols, row)), ensure_ascii=False))
+            out.write("\n]")
+        out.write("\n}}\n")
     db.close()
-    (tmp / "belarus-responses.json").write_text(json.dumps(everything, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     files = {"belarus.db": db_path, **{p.name: p for p in sorted(tmp.iterdir())}}
-    manifest = {name: {"bytes": p.stat().st_size, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
-                for name, p in files.items()}
+    manifest = {name: {"bytes": p.stat().st_size, "sha256": sha256_file(p)} for name, p in files.items()}
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(out_dir, ignore_errors=True)
     os.replace(tmp, out_dir)
@@ -527,11 +656,12 @@ def downloads_dir(output: Path) -> Path:
     return output.parent / "downloads"
 
 
-def build(data_dir: Path, output: Path, datapackage: Path = ROOT / "datapackage.json") -> dict[str, int]:
-    pkg, tables = validate(data_dir, datapackage)
-    write_database(pkg, tables, output)
-    write_downloads(pkg, output, downloads_dir(output))
-    return {name: len(t.rows) for name, t in tables.items()}
+def build(data_dir: Path, output: Path, datapackage: Path = ROOT / "datapackage.json", downloads: bool = True) -> dict[str, int]:
+    pkg = load_package(datapackage)
+    counts = write_database(pkg, data_dir, output)
+    if downloads:
+        write_downloads(pkg, output, downloads_dir(output))
+    return counts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -539,10 +669,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=ROOT / "data", help="folder of CSVs (default: data/)")
     ap.add_argument("--output", type=Path, default=ROOT / "belarus.db", help="database to write (default: belarus.db)")
     ap.add_argument("--datapackage", type=Path, default=ROOT / "datapackage.json", help="schema (default: datapackage.json)")
+    ap.add_argument("--no-downloads", action="store_true", help="skip writing the download files beside the database")
     args = ap.parse_args(argv)
     started = time.perf_counter()
     try:
-        counts = build(args.data, args.output, args.datapackage)
+        counts = build(args.data, args.output, args.datapackage, downloads=not args.no_downloads)
     except BuildError as e:
         for p in e.problems:
             print(p, file=sys.stderr)
