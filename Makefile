@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8001
 CSVS := $(wildcard data/*.csv)
 
-.PHONY: install build serve test clean browser publish stress
+.PHONY: install build serve test clean browser publish stress bench
 
 install: $(VENV)/.installed
 
@@ -46,6 +46,10 @@ publish: build
 	  --static assets:static --static files:downloads \
 	  $(foreach p,$(shell $(PY) scripts/deps.py),--install '$(p)') \
 	  --extra-options "$(shell $(PY) app.py settings)"
+
+# Build, serving and export benchmarks at 10k, 100k and 1M synthetic responses (bench/RESULTS.md).
+bench: install
+	$(BIN)/python bench/run.py
 
 # Load and abuse on loopback: 64 connections for 60 s, then again under pathological queries (docs/RELIABILITY.md).
 stress: build

@@ -82,4 +82,12 @@ def dictionary() -> dict:
 
 @hookimpl
 def get_metadata(datasette, key, database, table):
-    return dictionary()
+    """Only what was asked for: Datasette merges this into its metadata several times per request."""
+    if table is None:
+        # Datasette's per-request permission check asks for key "tables" and deep-copies the answer several
+        # times; it needs no descriptions. Whole-metadata requests (/-/metadata.json) get everything.
+        return {} if key == "tables" or database not in (None, DATABASE) else dictionary()
+    if database != DATABASE:
+        return {}
+    entry = dictionary()["databases"][DATABASE]["tables"].get(table)
+    return {"databases": {DATABASE: {"tables": {table: entry}}}} if entry else {}

@@ -1,0 +1,200 @@
+"""make bench: build, serving and export benchmarks at several sizes, each against a baseline run in the same process.
+
+    python bench/run.py [--sizes 10000,100000,1000000] [--repeats 3] [--out bench/RESULTS.md]
+
+- build: our build.py (full validation, keys, indexes, FTS; downloads off) against csvs-to-sqlite on the same CSVs
+  (no validation, no search index) and against the sqlite3 shell's .import (the floor): wall time and peak memory.
+- serving: p50 and p95 latency of every canned query, the responses table page with its default facets, a full-text
+  search, a row page, a filtered JSON and a filtered CSV export; on our site and on bare `datasette` serving the same
+  file (the same SQL, sent as ?sql= where bare Datasette has no canned query); 1 and 16 concurrent clients.
+- export: the full responses table as CSV, streamed by Datasette against our prebuilt download.
+
+Loopback only; every load is bounded in time and count.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load import ROOT, datasette_server, run_load  # noqa: E402
+
+PY = sys.executable
+BIN = Path(sys.executable).parent
+QUERIES = yaml.safe_load((ROOT / "metadata.yml").read_text())["databases"]["belarus"]["queries"]
+PARAMS = {"search": {"q": "sanctions"}, "actor_responses": {"actor": "actor-0001"}, "responses_to_trigger": {"trigger": "trigger-1"},
+          "sanctions_timeline": {"actor": "actor-0001"}, "target_history": {"name": "Lukashenko"},
+          "listed_by_not_by": {"listed_by": "actor-0001", "not_listed_by": "actor-0002"}, "feed_actor": {"actor": "actor-0001"}}
+FACETS = "_facet=response_type&_facet=actor_id&_facet=binding&_facet=legal_basis&_facet=is_sanction&_facet=status"
+
+
+def timed(cmd: list[str], cwd: Path | None = None, stdin: str | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE if stdin else None,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if stdin:
+        proc.stdin.write(stdin.encode())
+        proc.stdin.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd[:3]} failed: {proc.stderr.read().decode()[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def bench_build(data: Path, work: Path, repeats: int) -> dict[str, tuple[float, float]]:
+    csvs = sorted(data.glob("*.csv"))
+    runs: dict[str, list[tuple[float, float]]] = {"ours": [], "csvs-to-sqlite": [], "sqlite3 .import": []}
+    for _ in range(repeats):
+        for name in runs:
+            out = work / f"{name.split()[0]}.db"
+            out.unlink(missing_ok=True)
+            if name == "ours":
+                cmd = [PY, str(ROOT / "build.py"), "--data", str(data), "--output", str(out), "--no-downloads"]
+                runs[name].append(timed(cmd))
+            elif name == "csvs-to-sqlite":
+                runs[name].append(timed([str(BIN / "csvs-to-sqlite"), *map(str, csvs), str(out)]))
+            else:
+                script = ".mode csv\n" + "".join(f".import '{p}' {p.stem}\n" for p in csvs)
+                runs[name].append(timed(["sqlite3", str(out)], stdin=script))
+    return {k: (statistics.median(s for s, _ in v), statistics.median(m for _, m in v)) for k, v in runs.items()}
+
+
+def pages(db: Path) -> dict[str, tuple[str, str]]:
+    """name -> (path on our site, the same work on bare datasette)."""
+    import sqlite3
+    rid = sqlite3.connect(db).execute("select id from responses order by rowid limit 1 offset 7").fetchone()[0]
+    out = {}
+    for name, q in QUERIES.items():
+        params = PARAMS.get(name, {})
+        ours = f"/belarus/{name}.json?_shape=array&" + urllib.parse.urlencode(params)
+        bare = "/belarus.json?_shape=array&" + urllib.parse.urlencode({"sql": q["sql"], **{p: "" for p in _params(q["sql"])}, **params})
+        out[f"query: {name}"] = (ours, bare)
+    out["table page with facets"] = (f"/belarus/responses?{FACETS}", f"/belarus/responses?{FACETS}")
+    out["full-text search"] = ("/belarus/responses?_search=sanctions", "/belarus/responses?_search=sanctions")
+    out["row page"] = (f"/belarus/responses/{rid}", f"/belarus/responses/{rid}")
+    out["filtered JSON"] = ("/belarus/responses.json?actor_id=actor-0150&_size=100", "/belarus/responses.json?actor_id=actor-0150&_size=100")
+    out["filtered CSV"] = ("/belarus/responses.csv?actor_id=actor-0150&_size=100", "/belarus/responses.csv?actor_id=actor-0150&_size=100")
+    return out
+
+
+def _params(sql: str) -> set[str]:
+    import re
+    return set(re.findall(r":(\w+)", sql))
+
+
+async def latency(base: str, path: str, clients: int, requests: int, seconds: float) -> tuple[float, float, int]:
+    s = await run_load(base, [path], clients, seconds, max_requests=requests, timeout=60)
+    return s.pct(50), s.pct(95), s.errors_5xx + s.dropped + sum(n for c, n in s.statuses.items() if c >= 400)
+
+
+async def bench_serving(db: Path, quick: bool) -> dict[str, dict]:
+    results: dict[str, dict] = {}
+    page_list = pages(db)
+    for site in ("ours", "bare"):
+        with datasette_server(db, ours=(site == "ours"), port=8770 if site == "ours" else 8771) as base:
+            await run_load(base, ["/belarus/responses?_size=1"], 2, 2, max_requests=20)
+            for name, (ours_path, bare_path) in page_list.items():
+                path = ours_path if site == "ours" else bare_path
+                one = await latency(base, path, 1, 8 if quick else 15, 20)
+                many = await latency(base, path, 16, 64 if quick else 160, 3 if quick else 5)
+                results.setdefault(name, {})[site] = (one, many)
+    return results
+
+
+def bench_export(db: Path) -> dict:
+    downloads = db.parent / "downloads"
+    with datasette_server(db, ours=True, port=8772) as base:
+        t = time.perf_counter()
+        with urllib.request.urlopen(base + "/belarus/responses.csv?_stream=on&_size=max&_sort=id", timeout=600) as r:
+            streamed = r.read()
+        stream_s = time.perf_counter() - t
+        t = time.perf_counter()
+        with urllib.request.urlopen(base + "/files/belarus-responses-csv.zip", timeout=600) as r:
+            zipped = r.read()
+        file_s = time.perf_counter() - t
+    member = zipfile.ZipFile(downloads / "belarus-responses-csv.zip").read("data/responses.csv")
+    return {"stream_s": stream_s, "stream_bytes": len(streamed), "file_s": file_s, "file_bytes": len(zipped),
+            "identical": member == streamed, "truncated": b"CSV contains more than" in streamed[-300:]}
+
+
+def machine() -> str:
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), "?")
+    mem = next((int(l.split()[1]) // 1024 // 1024 for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")), 0)
+    return f"{os.cpu_count()} cores ({cpu}), {mem} GiB RAM, Python {platform.python_version()}, SQLite {__import__('sqlite3').sqlite_version}"
+
+
+def fmt(ms: float) -> str:
+    return f"{ms:,.1f}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--repeats", type=int, default=3, help="build runs per tool and size (the 1M size uses at most 2)")
+    ap.add_argument("--quick", action="store_true", help="fewer requests per page")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/belarus-bench"))
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    lines = [f"# Benchmark results", "", f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine()}.",
+             "Server, load generator and builds share the machine. Every figure is a median; ratios compare runs made in this same process.", ""]
+    started = time.perf_counter()
+    for n in sizes:
+        work = args.work / str(n)
+        shutil.rmtree(work, ignore_errors=True)
+        data = work / "data"
+        subprocess.run([PY, str(ROOT / "bench" / "synth.py"), "--rows", str(n), "--out", str(data)], check=True, stdout=subprocess.DEVNULL)
+        repeats = min(args.repeats, 2) if n >= 1_000_000 else args.repeats
+        b = bench_build(data, work, repeats)
+        # Serve the database our last timed build wrote, with its download files added.
+        db = work / "site" / "belarus.db"
+        db.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(work / "ours.db", db)
+        sys.path.insert(0, str(ROOT))
+        import build
+        build.write_downloads(build.load_package(ROOT / "datapackage.json"), db, build.downloads_dir(db))
+        serving = asyncio.run(bench_serving(db, quick=args.quick or n >= 1_000_000))
+        export = bench_export(db)
+        ours_s, ours_mb = b["ours"]
+        lines += [f"## {n:,} responses", "", f"### Build (median of {repeats})", "",
+                  "| tool | seconds | peak MB | ours ÷ tool (time) |", "|---|---|---|---|"]
+        for tool, (s, mb) in b.items():
+            lines.append(f"| {tool} | {s:,.2f} | {mb:,.0f} | {ours_s / s:,.2f} |")
+        lines += ["", "### Serving (ms; ours ÷ bare on p95)", "",
+                  "| page | ours p50 / p95, 1 client | bare p50 / p95, 1 client | ratio | ours p50 / p95, 16 clients | bare p50 / p95, 16 clients | ratio | errors |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for name, r in serving.items():
+            (o1, o16), (b1, b16) = r["ours"], r["bare"]
+            lines.append(f"| {name} | {fmt(o1[0])} / {fmt(o1[1])} | {fmt(b1[0])} / {fmt(b1[1])} | {o1[1] / b1[1]:.2f} | "
+                         f"{fmt(o16[0])} / {fmt(o16[1])} | {fmt(b16[0])} / {fmt(b16[1])} | {o16[1] / b16[1]:.2f} | {o1[2] + o16[2]} / {b1[2] + b16[2]} |")
+        lines += ["", "### Export of the full responses table", "",
+                  "| how | seconds | bytes |", "|---|---|---|",
+                  f"| Datasette streaming CSV (`_stream=on`) | {export['stream_s']:.2f} | {export['stream_bytes']:,} |",
+                  f"| prebuilt download (zip of all tables) | {export['file_s']:.2f} | {export['file_bytes']:,} |", "",
+                  f"Streaming ÷ file time: {export['stream_s'] / export['file_s']:.1f}×. The responses CSV inside the zip is "
+                  f"{'byte-identical to' if export['identical'] else 'DIFFERENT from'} the streamed one; the stream was "
+                  f"{'CUT SHORT' if export['truncated'] else 'complete'}.", ""]
+        print("\n".join(lines[-40:]), flush=True)
+    lines += [f"Total benchmark time: {time.perf_counter() - started:,.0f} s.", ""]
+    args.out.write_text("\n".join(lines), encoding="utf-8")
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
