@@ -110,8 +110,8 @@ async def bench_serving(db: Path, quick: bool) -> dict[str, dict]:
             await run_load(base, ["/belarus/responses?_size=1"], 2, 2, max_requests=20)
             for name, (ours_path, bare_path) in page_list.items():
                 path = ours_path if site == "ours" else bare_path
-                one = await latency(base, path, 1, 8 if quick else 15, 20)
-                many = await latency(base, path, 16, 64 if quick else 160, 3 if quick else 5)
+                one = await latency(base, path, 1, 8 if quick else 12, 20)
+                many = await latency(base, path, 16, 64 if quick else 160, 1.5 if quick else 2)
                 results.setdefault(name, {})[site] = (one, many)
     return results
 
