@@ -49,7 +49,7 @@ publish: build
 
 # Build, serving and export benchmarks at 10k, 100k and 1M synthetic responses (bench/RESULTS.md).
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --quick
 
 # Load and abuse on loopback: 64 connections for 60 s, then again under pathological queries (docs/RELIABILITY.md).
 stress: build

@@ -47,6 +47,11 @@ def nginx(exe: str, ports: list[int], listen: int):
                 .replace("@LISTEN@", f"127.0.0.1:{listen}").replace("@CACHE@", str(prefix / "cache"))
                 .replace("@PREFIX@", str(prefix)))
     (prefix / "nginx.conf").write_text(conf)
+    # nginx workers run unprivileged: its cache and temp folders must be theirs to write.
+    prefix.chmod(0o755)
+    for sub in ["cache", "body", "proxy", "fastcgi", "uwsgi", "scgi"]:
+        (prefix / sub).mkdir()
+        (prefix / sub).chmod(0o777)
     subprocess.run([exe, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon on;"], check=True)
     base = f"http://127.0.0.1:{listen}"
     for _ in range(50):
@@ -88,11 +93,13 @@ def main() -> int:
         with nginx(exe, [8781, 8782], 8792) as proxy2:
             double = asyncio.run(measure(proxy2, uncached, a.clients, a.seconds))
             results.append(("uncached pages, nginx + 2 replicas", double))
+    bad = sum(s.errors_5xx + s.dropped for _, s in results)
     lines = ["# Scale-out on loopback", "",
              f"{a.clients} clients, {a.seconds:.0f} s per run, {os.cpu_count()} cores shared by nginx, the replicas and the load generator.", "",
              HEADER] + [row(label, s) for label, s in results] + ["",
              f"- Cache: {cached.rps / direct.rps:.1f}× the throughput of one Datasette process (target ≥ 10×).",
-             f"- Replicas: two replicas give {double.rps / single.rps:.2f}× one replica for uncached pages (target ≥ 1.3×).", ""]
+             f"- Replicas: two replicas give {double.rps / single.rps:.2f}× one replica for uncached pages (target ≥ 1.3×).",
+             f"- Errors (5xx or dropped) across all runs: {bad}.", ""]
     text = "\n".join(lines)
     print(text)
     (ROOT / "bench" / "SCALEOUT.md").write_text(text + "\n", encoding="utf-8")

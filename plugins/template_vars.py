@@ -3,6 +3,7 @@
 Every query here uses :named parameters; nothing from the request is put into SQL text.
 """
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
 
 DATABASE = "belarus"
 
@@ -38,20 +39,25 @@ async def response_sources(datasette, response_id):
 
 async def response_card(datasette, response_id):
     db = datasette.get_database(DATABASE)
+    # Base tables looked up by primary key (the responses_detailed view is not narrowed by id on large tables).
     row = (await db.execute("""
-        select d.*, p.id as parent_id, p.name as parent_name, tr.date as trigger_date,
-               answered.title as responds_to_title
-        from responses_detailed d
-        join actors a on a.id = d.actor_id
+        select r.*, substr(r.date, 1, 4) as year, a.name as actor_name, a.actor_type,
+               t.label as response_type_label, tr.name as trigger_name, tr.date as trigger_date,
+               p.id as parent_id, p.name as parent_name, answered.title as responds_to_title
+        from responses r
+        join actors a on a.id = r.actor_id
         left join actors p on p.id = a.parent_id
-        left join triggers tr on tr.id = d.trigger_id
-        left join responses answered on answered.id = d.responds_to_id
-        where d.id = :id""", {"id": response_id})).first()
+        join response_types t on t.id = r.response_type
+        left join triggers tr on tr.id = r.trigger_id
+        left join responses answered on answered.id = r.responds_to_id
+        where r.id = :id""", {"id": response_id})).first()
     if row is None:
         return None
-    answered_by = (await db.execute(
-        "select id, date, title from responses where responds_to_id = :id order by date", {"id": response_id})).rows
-    return {**dict(row), "answered_by": [dict(r) for r in answered_by]}
+    # Sorted here, not in SQL: with "order by date" SQLite may walk the date index of the whole table.
+    answered_by = sorted((dict(r) for r in (await db.execute(
+        "select id, date, title from responses where responds_to_id = :id", {"id": response_id})).rows),
+        key=lambda r: (r["date"], r["id"]))
+    return {**dict(row), "answered_by": answered_by}
 
 
 async def target_card(datasette, target_id):
@@ -88,7 +94,14 @@ async def actor_card(datasette, actor_id):
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
     async def inner():
-        out = {}
+        try:
+            return await collect()
+        except QueryInterrupted:
+            # A side query hit the time limit: render the page without the extras rather than fail it.
+            return {}
+
+    async def collect():
+        out = {"max_csv_mb": datasette.setting("max_csv_mb")}
         if view_name == "index":
             out["belarus"] = await landing(datasette)
         if view_name == "row" and database == DATABASE and table == "responses":
