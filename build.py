@@ -596,10 +596,14 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
         raise
 
 
+def ordered_rows(db: sqlite3.Connection, table: str, pk: list[str]) -> sqlite3.Cursor:
+    return db.execute(f'select * from "{table}" order by {", ".join(f"[{k}]" for k in pk)}')
+
+
 def export_csv(db: sqlite3.Connection, table: str, pk: list[str], out) -> None:
     """A table as CSV in Datasette's own dialect (CRLF, minimal quoting), ordered by primary key,
     so it is byte-identical to Datasette's streamed export sorted the same way. Streams to `out`."""
-    cur = db.execute(f'select * from "{table}" order by {", ".join(f"[{k}]" for k in pk)}')
+    cur = ordered_rows(db, table, pk)
     w = csv.writer(out)
     w.writerow([c[0] for c in cur.description])
     for row in cur:
@@ -635,7 +639,7 @@ def write_downloads(pkg: dict, db_path: Path, out_dir: Path) -> dict:
                 "license": pkg["licenses"][0]["name"]}
         out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "tables": {')
         for i, res in enumerate(pkg["resources"]):
-            cur = db.execute(f'select * from "{res["name"]}" order by {", ".join(res["schema"]["primaryKey"])}')
+            cur = ordered_rows(db, res["name"], res["schema"]["primaryKey"])
             cols = [c[0] for c in cur.description]
             out.write(("," if i else "") + "\n" + json.dumps(res["name"]) + ": [")
             for j, row in enumerate(cur):

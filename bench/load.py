@@ -75,6 +75,17 @@ async def run_load(base: str, paths: list[str], concurrency: int, seconds: float
     return stats
 
 
+def wait_until_up(base: str, path: str = "/-/versions.json", tries: int = 200) -> None:
+    """Poll a loopback server until it answers."""
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(base + path, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{base} did not start")
+
+
 @contextlib.contextmanager
 def datasette_server(db: Path, ours: bool = True, port: int = 8765, extra: list[str] | None = None):
     """Start `datasette serve` on loopback: with our metadata, plugins and templates, or bare."""
@@ -85,14 +96,7 @@ def datasette_server(db: Path, ours: bool = True, port: int = 8765, extra: list[
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("server did not start")
+        wait_until_up(base)
         yield base
     finally:
         proc.terminate()

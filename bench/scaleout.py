@@ -16,11 +16,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import HEADER, ROOT, datasette_server, row, run_load  # noqa: E402
+from load import HEADER, ROOT, datasette_server, row, run_load, wait_until_up  # noqa: E402
 
 PAGES = ["/", "/belarus/responses_detailed", "/belarus/responses/eu-council-2020-10-02-first-listings",
          "/belarus/search?q=sanctions", "/belarus/sanctions_by_actor", "/belarus/targets/alyaksandr-ryhorovich-lukashenka",
@@ -54,12 +53,7 @@ def nginx(exe: str, ports: list[int], listen: int):
         (prefix / sub).chmod(0o777)
     subprocess.run([exe, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon on;"], check=True)
     base = f"http://127.0.0.1:{listen}"
-    for _ in range(50):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_until_up(base)
     try:
         yield base
     finally:
