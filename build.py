@@ -481,27 +481,21 @@ def build_search(db: sqlite_utils.Database) -> None:
     A standalone FTS table whose rowid is the responses rowid; metadata.yml points
     Datasette at it with fts_table/fts_pk.
     """
-    db.execute(f"""
-        create virtual table responses_fts using fts5(
-            title, description, instrument, notes, actor_name,
-            tokenize = '{FTS_TOKENIZE}'
-        )""")
-    db.execute("""
-        insert into responses_fts (rowid, title, description, instrument, notes, actor_name)
+    fts_index(db, "responses_fts", ["title", "description", "instrument", "notes", "actor_name"], """
         select r.rowid, r.title, r.description, coalesce(r.instrument, ''), coalesce(r.notes, ''),
                a.name || coalesce(' ' || p.name, '')
         from responses r join actors a on a.id = r.actor_id
         left join actors p on p.id = a.parent_id""")
     # Every name form of a target, so Lukashenko, Lukashenka, Лукашенко and Лукашэнка find the same person.
-    db.execute(f"""
-        create virtual table targets_fts using fts5(
-            name, name_be, name_ru, name_variants, role,
-            tokenize = '{FTS_TOKENIZE}'
-        )""")
-    db.execute("""
-        insert into targets_fts (rowid, name, name_be, name_ru, name_variants, role)
+    fts_index(db, "targets_fts", ["name", "name_be", "name_ru", "name_variants", "role"], """
         select rowid, name, coalesce(name_be, ''), coalesce(name_ru, ''), coalesce(name_variants, ''), coalesce(role, '')
         from targets""")
+
+
+def fts_index(db: sqlite_utils.Database, name: str, columns: list[str], select_sql: str) -> None:
+    """A standalone FTS5 table filled from a query whose first column is the source row's rowid."""
+    db.execute(f"create virtual table {name} using fts5({', '.join(columns)}, tokenize = '{FTS_TOKENIZE}')")
+    db.execute(f"insert into {name} (rowid, {', '.join(columns)}) {select_sql}")
 
 
 VIEWS = {
