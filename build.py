@@ -51,6 +51,7 @@ FACET_COLUMNS = {
     "targets": ["target_type"],
     "designations": ["target_id", "actor_id", "listed_on", "listed_on_basis", "delisted_on", "program"],
 }
+FTS_ROWID = "response_rowid"
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 csv.field_size_limit(10_000_000)
 
@@ -464,6 +465,22 @@ def create_table(db: sqlite_utils.Database, res: dict) -> None:
     )
 
 
+def creation_order(pkg: dict) -> list[dict]:
+    """Resources ordered so that every table a foreign key points to is created before the table that points."""
+    todo, done, order = list(pkg["resources"]), set(), []
+    while todo:
+        for res in todo:
+            refs = {fk["reference"]["resource"] for fk in res["schema"].get("foreignKeys", [])} - {res["name"]}
+            if refs <= done:
+                break
+        else:
+            raise ValueError(f"foreign keys form a cycle among: {', '.join(r['name'] for r in todo)}")
+        todo.remove(res)
+        done.add(res["name"])
+        order.append(res)
+    return order
+
+
 def index_table(db: sqlite_utils.Database, res: dict) -> None:
     """An index on every foreign key and every faceted or sorted column."""
     schema = res["schema"]
@@ -476,26 +493,39 @@ def index_table(db: sqlite_utils.Database, res: dict) -> None:
 
 
 def build_search(db: sqlite_utils.Database) -> None:
-    """FTS5 over responses with the actor's name, so 'Lithuania' finds what Lithuania did.
-
-    A standalone FTS table whose rowid is the responses rowid; metadata.yml points
-    Datasette at it with fts_table/fts_pk.
-    """
+    """FTS5 indexes; metadata.yml points Datasette at them with fts_table/fts_pk (their rowids are the tables' rowids)."""
+    # Responses with the actor's names, so 'Lithuania' (or Літва, Литва) finds what Lithuania did. The index reads
+    # its text through the view responses_search_text (FTS5 "external content"), so the largest text in the database
+    # is not stored twice: snippets still work, the file is smaller and the build writes a copy less.
+    # The database is immutable, so index and view cannot drift apart.
     fts_index(db, "responses_fts", ["title", "description", "instrument", "notes", "actor_name"], """
         select r.rowid, r.title, r.description, coalesce(r.instrument, ''), coalesce(r.notes, ''),
-               a.name || coalesce(' ' || p.name, '')
+               a.name || coalesce(' ' || a.name_be, '') || coalesce(' ' || a.name_ru, '')
+               || coalesce(' ' || p.name, '') || coalesce(' ' || p.name_be, '') || coalesce(' ' || p.name_ru, '')
         from responses r join actors a on a.id = r.actor_id
-        left join actors p on p.id = a.parent_id""")
+        left join actors p on p.id = a.parent_id""", content_view="responses_search_text")
+    # An actor by any of its names: Lithuania, Літва, Литва.
+    fts_index(db, "actors_fts", ["name", "name_be", "name_ru"], """
+        select rowid, name, coalesce(name_be, ''), coalesce(name_ru, '') from actors""")
     # Every name form of a target, so Lukashenko, Lukashenka, Лукашенко and Лукашэнка find the same person.
     fts_index(db, "targets_fts", ["name", "name_be", "name_ru", "name_variants", "role"], """
         select rowid, name, coalesce(name_be, ''), coalesce(name_ru, ''), coalesce(name_variants, ''), coalesce(role, '')
         from targets""")
 
 
-def fts_index(db: sqlite_utils.Database, name: str, columns: list[str], select_sql: str) -> None:
-    """A standalone FTS5 table filled from a query whose first column is the source row's rowid."""
-    db.execute(f"create virtual table {name} using fts5({', '.join(columns)}, tokenize = '{FTS_TOKENIZE}')")
-    db.execute(f"insert into {name} (rowid, {', '.join(columns)}) {select_sql}")
+def fts_index(db: sqlite_utils.Database, name: str, columns: list[str], select_sql: str,
+              content_view: str | None = None) -> None:
+    """An FTS5 index over a query whose first column is the source row's rowid: standalone (it keeps its own copy
+    of the text), or, with `content_view`, reading the text through that view."""
+    cols = ", ".join(columns)
+    if content_view is None:
+        db.execute(f"create virtual table {name} using fts5({cols}, tokenize = '{FTS_TOKENIZE}')")
+        db.execute(f"insert into {name} (rowid, {cols}) {select_sql}")
+        return
+    db.execute(f"create view {content_view} ({FTS_ROWID}, {cols}) as {select_sql}")
+    db.execute(f"create virtual table {name} using fts5({cols}, tokenize = '{FTS_TOKENIZE}', "
+               f"content = '{content_view}', content_rowid = '{FTS_ROWID}')")
+    db.execute(f"insert into {name} (rowid, {cols}) select {FTS_ROWID}, {cols} from {content_view}")
 
 
 VIEWS = {
@@ -553,7 +583,7 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
         db = sqlite_utils.Database(tmp)
         db.execute("pragma journal_mode = off")
         db.execute("pragma synchronous = off")
-        for res in pkg["resources"]:
+        for res in creation_order(pkg):
             create_table(db, res)
         loader = Loader(pkg, data_dir, db.conn, period_of(pkg, today))
         for res in pkg["resources"]:

@@ -47,7 +47,8 @@ def synth(n: int, out: Path, seed: int = 1) -> None:
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "data" / "response_types.csv", out / "response_types.csv")
-    actors = [[f"actor-{i:04d}", f"Actor {i} {rng.choice(WORDS)}", "state" if i % 3 else "international_organisation", "",
+    actors = [[f"actor-{i:04d}", f"Actor {i} {rng.choice(WORDS)}", f"Актар {i}" if i % 2 else "", f"Актор {i}" if i % 2 else "",
+               "s-00000000" if i % 2 else "", "state" if i % 3 else "international_organisation", "",
                "XX" if i % 3 else "", "" if i % 3 else rng.choice(["yes", "no"]),
                round(rng.uniform(-60, 70), 4), round(rng.uniform(-170, 170), 4), f"https://actor{i}.example.org/"]
               for i in range(300)]

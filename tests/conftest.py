@@ -22,10 +22,11 @@ import build  # noqa: E402
 # "State A" and "Organisation A". Line numbers below matter to the error-corpus tests.
 VALID = {
     "actors.csv": [
-        ["id", "name", "actor_type", "parent_id", "iso_code", "belarus_member", "latitude", "longitude", "website"],
-        ["org-a", "Organisation A", "international_organisation", "", "", "yes", "46.2", "6.1", "https://example.org/"],
-        ["org-a-body", "Body of Organisation A", "body_of_organisation", "org-a", "", "yes", "46.2", "6.1", ""],
-        ["xa", "State A", "state", "", "XA", "", "50.0", "10.0", ""],
+        ["id", "name", "name_be", "name_ru", "names_source_id", "actor_type", "parent_id", "iso_code", "belarus_member",
+         "latitude", "longitude", "website"],
+        ["org-a", "Organisation A", "", "", "", "international_organisation", "", "", "yes", "46.2", "6.1", "https://example.org/"],
+        ["org-a-body", "Body of Organisation A", "", "", "", "body_of_organisation", "org-a", "", "yes", "46.2", "6.1", ""],
+        ["xa", "State A", "Дзяржава А", "Государство А", "s-two", "state", "", "XA", "", "50.0", "10.0", ""],
     ],
     "sources.csv": [
         ["id", "url", "title", "publisher", "published_date", "source_kind", "language"],

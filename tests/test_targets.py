@@ -125,3 +125,32 @@ async def test_listings_per_month_counts_the_us_round_of_december_2021(ds):
     rows = (await ds.client.get("/belarus/listings_per_month.json", params={"_shape": "array"})).json()
     us = {r["month"]: r["listings"] for r in rows if r["jurisdiction"].startswith("US Department of the Treasury")}
     assert us["2021-12"] == 35  # 35 entries first seen in the snapshot of 2021-12-02
+
+
+@pytest.mark.parametrize("name", ["Lithuania", "Літва", "Литва"])
+async def test_an_actor_is_found_by_its_name_in_any_language(ds, built_db, name):
+    r = await ds.client.get("/belarus/actors.json", params={"_search": name, "_shape": "array"})
+    assert r.status_code == 200
+    assert "lt" in {row["id"] for row in r.json()}, name
+    # ...and so are its responses, by the actor's name in that language.
+    r = await ds.client.get("/belarus/responses.json", params={"_search": name, "_shape": "array", "_size": "max"})
+    found = {row["id"] for row in r.json()}
+    ids = {i for (i,) in sqlite3.connect(built_db).execute("select id from responses where actor_id = 'lt'")}
+    assert ids and ids <= found, name
+
+
+def test_cldr_names_are_in_step_with_the_raw_extract(tmp_path):
+    """Every state's Cyrillic names are CLDR's (from data/raw/cldr/), and re-running the import changes nothing."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    proc = subprocess.run([sys.executable, "scripts/import_names.py", "--data", str(data)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (data / "actors.csv").read_bytes() == (ROOT / "data" / "actors.csv").read_bytes()
+    raw = {r["code"]: r for r in read(ROOT / "data" / "raw" / "cldr" / "territory-names.csv")}
+    actors = read(ROOT / "data" / "actors.csv")
+    states = [a for a in actors if a["actor_type"] == "state"]
+    assert states and all(a["name_be"] == raw[a["iso_code"]]["name_be"] and a["name_ru"] == raw[a["iso_code"]]["name_ru"]
+                          and a["names_source_id"] == "s-unicode-cldr-47" for a in states)
+    lt = next(a for a in actors if a["id"] == "lt")
+    assert (lt["name_be"], lt["name_ru"]) == ("Літва", "Литва")
