@@ -34,7 +34,7 @@ from load import ROOT, datasette_server, run_load  # noqa: E402
 
 PY = sys.executable
 BIN = Path(sys.executable).parent
-QUERIES = yaml.safe_load((ROOT / "metadata.yml").read_text())["databases"]["belarus"]["queries"]
+QUERIES = yaml.safe_load((ROOT / "plugins" / "queries.yml").read_text())
 PARAMS = {"search": {"q": "sanctions"}, "actor_responses": {"actor": "actor-0001"}, "responses_to_trigger": {"trigger": "trigger-1"},
           "sanctions_timeline": {"actor": "actor-0001"}, "target_history": {"name": "Lukashenko"},
           "listed_by_not_by": {"listed_by": "actor-0001", "not_listed_by": "actor-0002"}, "feed_actor": {"actor": "actor-0001"}}

@@ -9,7 +9,7 @@ import yaml
 from conftest import ROOT
 
 METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text())
-QUERIES = METADATA["databases"]["belarus"]["queries"]
+QUERIES = yaml.safe_load((ROOT / "plugins" / "queries.yml").read_text())
 PACKAGE = json.loads((ROOT / "datapackage.json").read_text())
 # Parameters that make each parameterised query return rows on the real data.
 PARAMS = {"search": {"q": "sanctions"}, "actor_responses": {"actor": "eu"},

@@ -12,7 +12,7 @@ import yaml
 
 from conftest import ROOT
 
-QUERIES = yaml.safe_load((ROOT / "metadata.yml").read_text())["databases"]["belarus"]["queries"]
+QUERIES = yaml.safe_load((ROOT / "plugins" / "queries.yml").read_text())
 WRITES = [
     "insert into actors (id, name, actor_type) values ('x', 'x', 'state')",
     "update responses set title = 'pwned'",
