@@ -35,6 +35,8 @@ from urllib.parse import urlsplit
 import sqlite3
 
 import sqlite_utils
+import yaml
+from sqlite_utils.db import DescIndex
 
 ROOT = Path(__file__).resolve().parent
 METHODOLOGY = ROOT / "docs" / "METHODOLOGY.md"
@@ -51,6 +53,14 @@ FACET_COLUMNS = {
     "targets": ["target_type"],
     "designations": ["target_id", "actor_id", "listed_on", "listed_on_basis", "delisted_on", "program"],
 }
+# Lists of responses are filtered by one column and shown by date: a composite index serves the filter, the order
+# and (by its first column) the facet counts. "date desc, id" serves "latest first, ties by id".
+ORDERED_INDEXES = {
+    "responses": {"date": ["date", "id"], "actor_id": ["actor_id", "date", "id"],
+                  "response_type": ["response_type", "date", "id"], "is_sanction": ["is_sanction", "date", "id"]},
+}
+LATEST_FIRST = {"responses": ["date", "id"]}
+QUERIES_FILE = ROOT / "plugins" / "queries.yml"
 FTS_ROWID = "response_rowid"
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 csv.field_size_limit(10_000_000)
@@ -486,10 +496,30 @@ def index_table(db: sqlite_utils.Database, res: dict) -> None:
     schema = res["schema"]
     pk = schema["primaryKey"]
     done = set()
+    ordered = ORDERED_INDEXES.get(res["name"], {})
     for col in FACET_COLUMNS.get(res["name"], []) + [fk["fields"][0] for fk in schema.get("foreignKeys", [])]:
         if col not in done and col != pk[0]:
-            db[res["name"]].create_index([col], if_not_exists=True)
+            db[res["name"]].create_index(ordered.get(col, [col]), if_not_exists=True)
             done.add(col)
+    if res["name"] in LATEST_FIRST:
+        first, *rest = LATEST_FIRST[res["name"]]
+        db[res["name"]].create_index([DescIndex(first), *rest], index_name=f"idx_{res['name']}_{first}_desc",
+                                     if_not_exists=True)
+
+
+def build_summaries(db: sqlite_utils.Database, queries_file: Path = QUERIES_FILE) -> list[str]:
+    """The results of the heavy parameterless canned queries, computed once into summary_<name> tables.
+
+    The database never changes between builds, so an aggregate over every response need not be recounted on
+    each request: the canned query reads its summary table, and its page shows the SQL that filled it.
+    """
+    queries = yaml.safe_load(queries_file.read_text(encoding="utf-8")) if queries_file.exists() else {}
+    made = []
+    for name, q in (queries or {}).items():
+        if isinstance(q, dict) and q.get("summary_sql"):
+            db.execute(f"create table [summary_{name}] as {q['summary_sql']}")
+            made.append(f"summary_{name}")
+    return made
 
 
 def build_search(db: sqlite_utils.Database) -> None:
@@ -594,6 +624,7 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
         for res in pkg["resources"]:
             index_table(db, res)
         build_search(db)
+        build_summaries(db)
         for name, sql in VIEWS.items():
             db.create_view(name, sql.strip())
         db["dataset_info"].insert_all([
