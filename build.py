@@ -60,6 +60,9 @@ ORDERED_INDEXES = {
                   "response_type": ["response_type", "date", "id"], "is_sanction": ["is_sanction", "date", "id"]},
 }
 LATEST_FIRST = {"responses": ["date", "id"]}
+# Mostly-empty columns looked up by value: a partial index (non-empty values only) keeps the planner from
+# judging the index useless because most rows share the same NULL.
+SPARSE_INDEXES = {"responses": {"responds_to_id": ["responds_to_id", "date", "id"]}}
 QUERIES_FILE = ROOT / "plugins" / "queries.yml"
 FTS_ROWID = "response_rowid"
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
@@ -497,10 +500,17 @@ def index_table(db: sqlite_utils.Database, res: dict) -> None:
     pk = schema["primaryKey"]
     done = set()
     ordered = ORDERED_INDEXES.get(res["name"], {})
+    sparse = SPARSE_INDEXES.get(res["name"], {})
     for col in FACET_COLUMNS.get(res["name"], []) + [fk["fields"][0] for fk in schema.get("foreignKeys", [])]:
-        if col not in done and col != pk[0]:
+        if col in done or col == pk[0]:
+            continue
+        if col in sparse:
+            cols = sparse[col]
+            db.execute(f'create index if not exists [idx_{res["name"]}_{"_".join(cols)}_present] on [{res["name"]}] '
+                       f'({", ".join(f"[{c}]" for c in cols)}) where [{col}] is not null')
+        else:
             db[res["name"]].create_index(ordered.get(col, [col]), if_not_exists=True)
-            done.add(col)
+        done.add(col)
     if res["name"] in LATEST_FIRST:
         first, *rest = LATEST_FIRST[res["name"]]
         db[res["name"]].create_index([DescIndex(first), *rest], index_name=f"idx_{res['name']}_{first}_desc",

@@ -74,7 +74,7 @@ def bench_build(data: Path, work: Path, repeats: int) -> dict[str, tuple[float, 
     return {k: (statistics.median(s for s, _ in v), statistics.median(m for _, m in v)) for k, v in runs.items()}
 
 
-CORE_QUERIES = {"responses_over_time", "sanctions_by_actor", "search", "latest_responses"}
+CORE_QUERIES = {"responses_over_time", "sanctions_by_actor", "actor_type_matrix", "provenance", "search", "latest_responses"}
 
 
 def pages(db: Path, core: bool = False) -> dict[str, tuple[str, str]]:
@@ -89,10 +89,15 @@ def pages(db: Path, core: bool = False) -> dict[str, tuple[str, str]]:
         ours = f"/belarus/{name}.json?_shape=array&" + urllib.parse.urlencode(params)
         bare = "/belarus.json?_shape=array&" + urllib.parse.urlencode({"sql": q["sql"], **{p: "" for p in _params(q["sql"])}, **params})
         out[f"query: {name}"] = (ours, bare)
-    out["table page with facets"] = (f"/belarus/responses?{FACETS}", f"/belarus/responses?{FACETS}")
-    out["full-text search"] = ("/belarus/responses?_search=sanctions", "/belarus/responses?_search=sanctions")
+    # The same work on both sides: our metadata already facets the responses table by these six columns, so bare
+    # Datasette is asked for them explicitly (asking ours too would compute each facet twice); bare is told which
+    # FTS table to search, which our metadata names.
+    fts = "_fts_table=responses_fts&_fts_pk=rowid"
+    out["table page with facets"] = ("/belarus/responses", f"/belarus/responses?{FACETS}")
+    out["full-text search"] = ("/belarus/responses?_search=sanctions", f"/belarus/responses?_search=sanctions&{fts}&{FACETS}")
     out["row page"] = (f"/belarus/responses/{rid}", f"/belarus/responses/{rid}")
-    out["filtered JSON"] = ("/belarus/responses.json?actor_id=actor-0150&_size=100", "/belarus/responses.json?actor_id=actor-0150&_size=100")
+    out["filtered JSON"] = ("/belarus/responses.json?actor_id=actor-0150&_size=100",
+                            f"/belarus/responses.json?actor_id=actor-0150&_size=100&{FACETS}")
     out["filtered CSV"] = ("/belarus/responses.csv?actor_id=actor-0150&_size=100", "/belarus/responses.csv?actor_id=actor-0150&_size=100")
     return out
 
@@ -164,7 +169,7 @@ def main() -> int:
              "csvs-to-sqlite only loads (pandas); the sqlite3 shell's `.import` loads text with no types — the floor.",
              "- **Serving**: latency of each page on a real `datasette serve` over loopback: p50/p95 over sequential requests (1 client) "
              "and over a short burst of 16 concurrent clients. *Ours* is the site (metadata, plugins, templates); *bare* is `datasette -i` on "
-             "the same file, sent the same SQL. The ratio is ours ÷ bare at p95: our overhead. Errors counts non-2xx/3xx answers and dropped connections.",
+             "the same file, sent the same SQL (for table pages: asked for the same facets and told the FTS table our metadata sets). The ratio is ours ÷ bare at p95: our overhead. Errors counts non-2xx/3xx answers and dropped connections.",
              "- **Export**: the whole `responses` table as CSV streamed by Datasette against downloading the prebuilt zip of every table; "
              "the CSV inside the zip is compared byte for byte with the stream.", ""]
     started = time.perf_counter()
@@ -190,7 +195,7 @@ def main() -> int:
                   "| tool | seconds | peak MB | ours ÷ tool (time) |", "|---|---|---|---|"]
         for tool, (s, mb) in b.items():
             lines.append(f"| {tool} | {s:,.2f} | {mb:,.0f} | {ours_s / s:,.2f} |")
-        lines += ["", "### Serving (ms; ours ÷ bare on p95)" + (" — core pages and four canned queries" if core else ""), "",
+        lines += ["", "### Serving (ms; ours ÷ bare on p95)" + (" — core pages and six canned queries" if core else ""), "",
                   "| page | ours p50 / p95, 1 client | bare p50 / p95, 1 client | ratio | ours p50 / p95, 16 clients | bare p50 / p95, 16 clients | ratio | errors |",
                   "|---|---|---|---|---|---|---|---|"]
         for name, r in serving.items():
