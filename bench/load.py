@@ -26,6 +26,7 @@ class Stats:
     statuses: dict[int, int] = field(default_factory=dict)
     dropped: int = 0
     seconds: float = 0.0
+    body_bytes: int = 0
 
     @property
     def requests(self) -> int:
@@ -108,11 +109,12 @@ async def run_load_raw(base: str, paths: list[str], concurrency: int, seconds: f
         if chunked:
             while (size := int((await reader.readline()).strip() or b"0", 16)):
                 await reader.readexactly(size + 2)
+                stats.body_bytes += size
             await reader.readline()
         elif length is not None:
-            await reader.readexactly(length)
+            stats.body_bytes += len(await reader.readexactly(length))
         else:
-            await reader.read()
+            stats.body_bytes += len(await reader.read())
             close = True
         return -status if close else status
 

@@ -96,7 +96,10 @@ def main() -> int:
              HEADER] + [row(label, s) for label, s in results] + ["",
              f"- Cache: {cached.rps / direct.rps:.1f}× the throughput of one Datasette process (target ≥ 10×).",
              f"- Replicas: two replicas give {double.rps / single.rps:.2f}× one replica for uncached pages (target ≥ 1.3×).",
-             f"- Errors (5xx or dropped) across all runs: {bad}.", ""]
+             f"- Errors (5xx or dropped) across all runs: {bad}.",
+             f"- Bytes of response bodies read, to check the cached run did full work: {cached.body_bytes / cached.requests / 1024:,.1f} KiB "
+             f"a request through the cache against {direct.body_bytes / direct.requests / 1024:,.1f} KiB direct "
+             f"({cached.body_bytes / cached.seconds / 2**20:,.0f} MiB/s through the cache).", ""]
     text = "\n".join(lines)
     print(text)
     (ROOT / "bench" / "SCALEOUT.md").write_text(text + "\n", encoding="utf-8")
