@@ -8,6 +8,7 @@ designations. `python build.py --data DIR --output PATH` builds it.
 """
 import argparse
 import csv
+import itertools
 import json
 import random
 import shutil
@@ -25,7 +26,7 @@ WORDS = ("sanctions listing repression election statement potash aviation Ryanai
 
 
 def text(rng, n):
-    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+    return " ".join(rng.choices(WORDS, k=n)).capitalize() + "."
 
 
 def date(rng):
@@ -60,6 +61,8 @@ def synth(n: int, out: Path, seed: int = 1) -> None:
     write(out, "triggers", [[f"trigger-{i}", f"Event {i}", "2020-08-09", "day", text(rng, 8), "s-00000000"] for i in range(8)])
     actor_ids = [a[0] for a in actors]
     weights = [1 / (i + 1) for i in range(len(actor_ids))]  # a few actors do most
+    actor_cum = list(itertools.accumulate(weights))  # computed once: rng.choices would redo it on every call
+    type_cum = list(itertools.accumulate(TYPE_WEIGHTS))
     links = []
     with open(out / "responses.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
@@ -67,10 +70,10 @@ def synth(n: int, out: Path, seed: int = 1) -> None:
         for i in range(n):
             rid = f"r-{i:08d}"
             d, p = date(rng)
-            t = rng.choices(TYPES, weights=TYPE_WEIGHTS)[0]
+            t = rng.choices(TYPES, cum_weights=type_cum)[0]
             sanction = "yes" if t in ("individual_sanctions", "sectoral_sanctions", "diplomatic", "economic_withdrawal", "aviation") else "no"
             money = t == "financial_support"
-            w.writerow([rid, d, p, rng.choices(actor_ids, weights=weights)[0], t, text(rng, 7), text(rng, 30),
+            w.writerow([rid, d, p, rng.choices(actor_ids, cum_weights=actor_cum)[0], t, text(rng, 7), text(rng, 30),
                         rng.choice(["non_binding"] * 9 + ["not_stated"]), rng.choice(["discretionary", "not_stated", "countermeasure"]),
                         sanction, "country_regime" if sanction == "yes" else "not_applicable",
                         f"Act {i}" if sanction == "yes" else "", rng.randint(1, 80) if t == "individual_sanctions" else "",
