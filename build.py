@@ -209,6 +209,14 @@ def row_rules(name: str, row: dict, line: int, columns: dict, path: str, problem
             problems.append(Problem(path, line, col("currency", 1), "amount and currency go together: fill both or neither"))
         if row.get("responds_to_id") and row["responds_to_id"] == row.get("id"):
             problems.append(Problem(path, line, col("responds_to_id", 1), "responds_to_id: a response cannot answer itself"))
+    if name in ("actors", "targets"):
+        for lang in ("be", "ru"):
+            if row.get(f"name_{lang}") and not row.get(f"name_{lang}_source_id"):
+                problems.append(Problem(path, line, col(f"name_{lang}_source_id", 1),
+                                        f"name_{lang}_source_id: required when name_{lang} is given (say where the name comes from)"))
+            if row.get(f"name_{lang}_source_id") and not row.get(f"name_{lang}"):
+                problems.append(Problem(path, line, col(f"name_{lang}", 1),
+                                        f"name_{lang}: empty, but name_{lang}_source_id is set"))
     if name == "actors":
         if row.get("parent_id") and row["parent_id"] == row.get("id"):
             problems.append(Problem(path, line, col("parent_id", 1), "parent_id: an actor cannot be its own parent"))

@@ -59,6 +59,22 @@ async def response_card(datasette, response_id):
     return {**dict(row), "answered_by": answered_by}
 
 
+async def name_sources(db, row) -> list[dict]:
+    """Where each Cyrillic name of an actor or target comes from: one entry per source, naming the languages."""
+    out = []
+    for lang, label in (("be", "Belarusian"), ("ru", "Russian")):
+        sid = row[f"name_{lang}_source_id"]
+        if not sid:
+            continue
+        if out and out[-1]["id"] == sid:
+            out[-1]["languages"].append(label)
+            continue
+        s = (await db.execute("select id, publisher, title, url from sources where id = :id", {"id": sid})).first()
+        if s is not None:
+            out.append({**dict(s), "languages": [label]})
+    return out
+
+
 async def target_card(datasette, target_id):
     db = datasette.get_database(DATABASE)
     target = (await db.execute("select * from targets where id = :id", {"id": target_id})).first()
@@ -73,7 +89,7 @@ async def target_card(datasette, target_id):
         join sources s on s.id = d.source_id
         where d.target_id = :id
         order by d.listed_on is null, d.listed_on, a.name""", {"id": target_id})).rows
-    return {**dict(target), "listings": [dict(r) for r in listings]}
+    return {**dict(target), "listings": [dict(r) for r in listings], "name_sources": await name_sources(db, target)}
 
 
 async def actor_card(datasette, actor_id):
@@ -87,7 +103,8 @@ async def actor_card(datasette, actor_id):
         join actors a on a.id = r.actor_id join response_types t on t.id = r.response_type
         where r.actor_id = :id or a.parent_id = :id order by r.date desc, r.id""", {"id": actor_id})).rows
     bodies = (await db.execute("select id, name from actors where parent_id = :id order by name", {"id": actor_id})).rows
-    return {**dict(actor), "responses": [dict(r) for r in responses], "bodies": [dict(b) for b in bodies]}
+    return {**dict(actor), "responses": [dict(r) for r in responses], "bodies": [dict(b) for b in bodies],
+            "name_sources": await name_sources(db, actor)}
 
 
 @hookimpl

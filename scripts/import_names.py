@@ -9,9 +9,9 @@ phones use for the names of countries in each language; the raw file is an extra
 names in English, Belarusian and Russian, taken from the CLDR data shipped in the Babel package
 (pinned in pyproject.toml; see data/raw/cldr/README.md for the provenance).
 
-Idempotent. It fills `name_be`, `name_ru` and `names_source_id` of an actor whose ISO code (states) or
+Idempotent. It fills `name_be`, `name_ru` and their `name_*_source_id` of an actor whose ISO code (states) or
 CLDR code (EU, UN) is in the extract, unless the names of that actor come from another source
-(a curated `names_source_id`): those are kept.
+(a curated `name_be_source_id` or `name_ru_source_id`): those are kept.
 """
 from __future__ import annotations
 
@@ -66,10 +66,12 @@ def apply(actors: list[dict], raw: Path) -> int:
     for actor_id, code in territory_codes(actors).items():
         a = next(x for x in actors if x["id"] == actor_id)
         n = names.get(code)
-        if n is None or (a.get("names_source_id") and a["names_source_id"] != SOURCE_ID):
+        curated = {a.get(f"name_{lang}_source_id") for lang in ("be", "ru")} - {"", None, SOURCE_ID}
+        if n is None or curated:
             continue
         new = {"name_be": n["name_be"], "name_ru": n["name_ru"],
-               "names_source_id": SOURCE_ID if (n["name_be"] or n["name_ru"]) else ""}
+               "name_be_source_id": SOURCE_ID if n["name_be"] else "",
+               "name_ru_source_id": SOURCE_ID if n["name_ru"] else ""}
         if any(a.get(k, "") != v for k, v in new.items()):
             a.update(new)
             changed += 1

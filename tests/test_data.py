@@ -47,8 +47,10 @@ def test_every_response_has_a_source_and_every_source_is_used(built_db):
     unused = db.execute("""select id from sources where id not in (select source_id from response_sources)
                            and id not in (select source_id from triggers)
                            and id not in (select source_id from designations)
-                           and id not in (select source_id from targets where source_id is not null)
-                           and id not in (select names_source_id from actors where names_source_id is not null)""").fetchall()
+                           and id not in (select name_be_source_id from targets where name_be_source_id is not null)
+                           and id not in (select name_ru_source_id from targets where name_ru_source_id is not null)
+                           and id not in (select name_be_source_id from actors where name_be_source_id is not null)
+                           and id not in (select name_ru_source_id from actors where name_ru_source_id is not null)""").fetchall()
     assert unused == []
 
 

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 
+import markupsafe
 import pytest
 
 from conftest import ROOT
@@ -151,6 +152,24 @@ def test_cldr_names_are_in_step_with_the_raw_extract(tmp_path):
     actors = read(ROOT / "data" / "actors.csv")
     states = [a for a in actors if a["actor_type"] == "state"]
     assert states and all(a["name_be"] == raw[a["iso_code"]]["name_be"] and a["name_ru"] == raw[a["iso_code"]]["name_ru"]
-                          and a["names_source_id"] == "s-unicode-cldr-47" for a in states)
+                          and a["name_be_source_id"] == a["name_ru_source_id"] == "s-unicode-cldr-47" for a in states)
     lt = next(a for a in actors if a["id"] == "lt")
     assert (lt["name_be"], lt["name_ru"]) == ("Літва", "Литва")
+
+
+async def test_row_pages_say_where_each_cyrillic_name_comes_from(ds, built_db):
+    db = sqlite3.connect(built_db)
+    html = (await ds.client.get("/belarus/actors/lt")).text
+    assert "Літва" in html and "Литва" in html
+    assert "Belarusian · Russian from <a href=\"/belarus/sources/s-unicode-cldr-47\">Unicode CLDR 47</a>" in html
+    # A target whose two names come from two different pages links each page, naming its language.
+    row = db.execute("""select t.id, b.id, b.publisher, r.id, r.publisher from targets t
+                        join sources b on b.id = t.name_be_source_id join sources r on r.id = t.name_ru_source_id
+                        where b.id != r.id limit 1""").fetchone()
+    if row is None:  # no such target yet: check one with a single source instead
+        row = db.execute("""select t.id, s.id, s.publisher, s.id, s.publisher from targets t
+                            join sources s on s.id = coalesce(t.name_ru_source_id, t.name_be_source_id) limit 1""").fetchone()
+    target, be_id, be_pub, ru_id, ru_pub = row
+    html = (await ds.client.get(f"/belarus/targets/{target}")).text
+    assert f'<a href="/belarus/sources/{ru_id}"' in html and str(markupsafe.escape(ru_pub)) in html
+    assert f'<a href="/belarus/sources/{be_id}"' in html
