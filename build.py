@@ -40,7 +40,7 @@ from sqlite_utils.db import DescIndex
 
 ROOT = Path(__file__).resolve().parent
 METHODOLOGY = ROOT / "docs" / "METHODOLOGY.md"
-DATE_RE = re.compile(r"^([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?$")
+DATE_RE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
 # Columns faceted or sorted in the web UI: indexed so facets stay fast.
 FACET_COLUMNS = {
     "actors": ["actor_type", "parent_id", "belarus_member"],
@@ -117,13 +117,13 @@ def decode(raw: bytes, path: str, problems: list[Problem]) -> str:
 
 
 def parse_date(value: str) -> tuple[dt.date, str] | None:
-    """(first day of the period, precision) for YYYY-MM-DD or YYYY-MM; None if not a real date."""
+    """(first day of the period, precision) for YYYY-MM-DD, YYYY-MM or YYYY; None if not a real date."""
     m = DATE_RE.match(value)
     if not m:
         return None
     y, mo, d = m.groups()
     try:
-        return dt.date(int(y), int(mo), int(d or 1)), ("day" if d else "month")
+        return dt.date(int(y), int(mo or 1), int(d or 1)), ("day" if d else "month" if mo else "year")
     except ValueError:
         return None
 
@@ -138,7 +138,9 @@ def make_checker(spec: dict, period: tuple[dt.date, dt.date]):
     enum = frozenset(c["enum"]) if "enum" in c else None
     enum_text = ", ".join(c.get("enum", []))
     pattern = re.compile(c["pattern"]) if "pattern" in c else None
-    is_date = c.get("pattern", "").startswith("^[0-9]{4}-[0-9]{2}")
+    is_date = c.get("pattern", "").startswith("^[0-9]{4}") and "-[0-9]{2}" in c.get("pattern", "")
+    date_forms = ("YYYY-MM-DD, YYYY-MM or YYYY, as precise as the source" if pattern and pattern.fullmatch("2020")
+                  else "YYYY-MM-DD, or YYYY-MM when only the month is known")
     minimum, maximum = c.get("minimum"), c.get("maximum")
     in_period = spec.get("x_period", False)
     is_uri = spec.get("format") == "uri"
@@ -167,7 +169,7 @@ def make_checker(spec: dict, period: tuple[dt.date, dt.date]):
             return value, f"{value} is above the maximum {maximum}"
         if pattern is not None and not pattern.fullmatch(value):
             if is_date:
-                return value, f"{value!r} is not an ISO date (YYYY-MM-DD, or YYYY-MM when only the month is known)"
+                return value, f"{value!r} is not an ISO date ({date_forms})"
             return value, f"{value!r} does not match the pattern {pattern.pattern}"
         if is_date:
             parsed = parse_date(value)
@@ -175,7 +177,7 @@ def make_checker(spec: dict, period: tuple[dt.date, dt.date]):
                 return value, f"{value!r} is not a real calendar date"
             if in_period:
                 day, precision = parsed
-                earliest = start.replace(day=1) if precision == "month" else start
+                earliest = {"day": start, "month": start.replace(day=1), "year": start.replace(month=1, day=1)}[precision]
                 if day < earliest:
                     return value, f"{value} is before the period this dataset covers (from {start.isoformat()})"
                 if day > end:

@@ -53,6 +53,17 @@ def test_valid_fixture_builds(valid_dir, tmp_path, capsys):
     assert db.execute("select description from responses where id='r-three'").fetchone()[0] == "Description, with a comma."
 
 
+def test_publication_dates_keep_the_precision_the_page_shows(valid_dir, tmp_path, capsys):
+    """A source may be dated to the year only (the page shows no more); an act may not."""
+    set_cell(valid_dir, "sources.csv", 2, "published_date", "2021")
+    out = tmp_path / "out.db"
+    assert run_build(valid_dir, out, capsys) == (0, [])
+    assert sqlite3.connect(out).execute("select published_date from sources where id = 's-one'").fetchone() == ("2021",)
+    set_cell(valid_dir, "responses.csv", 2, "date", "2020")
+    code, errors = run_build(valid_dir, out, capsys)
+    assert code == 1 and any("responses.csv:2:2:" in e and "not an ISO date (YYYY-MM-DD, or YYYY-MM" in e for e in errors), errors
+
+
 def test_real_data_builds_and_summary_line(tmp_path):
     out = tmp_path / "belarus.db"
     proc = subprocess.run([sys.executable, "build.py", "--output", str(out)], cwd=ROOT, capture_output=True, text=True)

@@ -36,6 +36,8 @@ def hostile_site(tmp_path_factory):
                 if col in FREE_TEXT:
                     row[i] = PAYLOADS[n % len(PAYLOADS)] + f" {col}"
                     n += 1
+                    if f"{col}_source_id" in header:  # a name needs its source
+                        row[header.index(f"{col}_source_id")] = "s-one"
         write_csv(data / name, [header] + body)
     types = list(csv.reader(io.StringIO((ROOT / "data" / "response_types.csv").read_text())))
     for i, row in enumerate(types[1:]):
