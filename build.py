@@ -219,6 +219,13 @@ def row_rules(name: str, row: dict, line: int, columns: dict, path: str, problem
             if row.get(f"name_{lang}_source_id") and not row.get(f"name_{lang}"):
                 problems.append(Problem(path, line, col(f"name_{lang}", 1),
                                         f"name_{lang}: empty, but name_{lang}_source_id is set"))
+        if row.get("no_cyrillic_name") and (row.get("name_be") or row.get("name_ru")):
+            problems.append(Problem(path, line, col("no_cyrillic_name", 1),
+                                    f"no_cyrillic_name: is {row['no_cyrillic_name']!r}, but the row has a Cyrillic name "
+                                    "(empty this column, or the name)"))
+    if name == "targets" and (row.get("target_type") == "aircraft") != (row.get("no_cyrillic_name") == "registration_mark"):
+        problems.append(Problem(path, line, col("no_cyrillic_name", 1),
+                                "no_cyrillic_name: registration_mark is for aircraft, and every aircraft has it"))
     if name == "actors":
         if row.get("parent_id") and row["parent_id"] == row.get("id"):
             problems.append(Problem(path, line, col("parent_id", 1), "parent_id: an actor cannot be its own parent"))

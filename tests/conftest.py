@@ -22,11 +22,11 @@ import build  # noqa: E402
 # "State A" and "Organisation A". Line numbers below matter to the error-corpus tests.
 VALID = {
     "actors.csv": [
-        ["id", "name", "name_be", "name_ru", "name_be_source_id", "name_ru_source_id", "actor_type", "parent_id", "iso_code", "belarus_member",
+        ["id", "name", "name_be", "name_ru", "name_be_source_id", "name_ru_source_id", "no_cyrillic_name", "actor_type", "parent_id", "iso_code", "belarus_member",
          "latitude", "longitude", "website"],
-        ["org-a", "Organisation A", "", "", "", "", "international_organisation", "", "", "yes", "46.2", "6.1", "https://example.org/"],
-        ["org-a-body", "Body of Organisation A", "", "", "", "", "body_of_organisation", "org-a", "", "yes", "46.2", "6.1", ""],
-        ["xa", "State A", "Дзяржава А", "Государство А", "s-two", "s-two", "state", "", "XA", "", "50.0", "10.0", ""],
+        ["org-a", "Organisation A", "", "", "", "", "", "international_organisation", "", "", "yes", "46.2", "6.1", "https://example.org/"],
+        ["org-a-body", "Body of Organisation A", "", "", "", "", "", "body_of_organisation", "org-a", "", "yes", "46.2", "6.1", ""],
+        ["xa", "State A", "Дзяржава А", "Государство А", "s-two", "s-two", "", "state", "", "XA", "", "50.0", "10.0", ""],
     ],
     "sources.csv": [
         ["id", "url", "title", "publisher", "published_date", "source_kind", "language"],
@@ -49,8 +49,8 @@ VALID = {
          "not_stated", "no", "not_applicable", "", "", "", "", "one_off", "", "", "", ""],
     ],
     "targets.csv": [
-        ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "date_of_birth", "ofac_ent_num", "name_be_source_id", "name_ru_source_id", "notes"],
-        ["person-a", "Person A", "person", "Асоба А", "Лицо А", "Persona A | Person Ah", "Official", "1960-01-02", "1", "s-two", "s-one", ""],
+        ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "date_of_birth", "ofac_ent_num", "name_be_source_id", "name_ru_source_id", "no_cyrillic_name", "notes"],
+        ["person-a", "Person A", "person", "Асоба А", "Лицо А", "Persona A | Person Ah", "Official", "1960-01-02", "1", "s-two", "s-one", "", ""],
     ],
     "designations.csv": [
         ["id", "target_id", "actor_id", "listed_on", "listed_on_basis", "delisted_on", "program", "response_id", "source_id", "notes"],

@@ -170,3 +170,24 @@ async def test_row_pages_say_where_each_cyrillic_name_comes_from(ds, built_db):
     html = (await ds.client.get(f"/belarus/targets/{target}")).text
     assert f'<a href="/belarus/sources/{ru_id}"' in html and str(markupsafe.escape(ru_pub)) in html
     assert f'<a href="/belarus/sources/{be_id}"' in html
+
+
+async def test_row_pages_say_why_there_is_no_cyrillic_name(ds, built_db):
+    """A target or actor without Cyrillic names says why: none exists (and what kind of none), or none found yet."""
+    db = sqlite3.connect(built_db)
+    expected = {"registration_mark": "an aircraft is known by its registration mark",
+                "foreign_script": "a foreign person or company whose name is written in another script",
+                "descriptive_label": "a descriptive label for a group or a set of actors"}
+    for table, reason in (("targets", "registration_mark"), ("targets", "foreign_script"), ("actors", "descriptive_label")):
+        (row_id,) = db.execute(f"select id from {table} where no_cyrillic_name = ? limit 1", [reason]).fetchone()
+        html = (await ds.client.get(f"/belarus/{table}/{row_id}")).text
+        assert expected[reason] in html, (table, row_id)
+        assert "recorded yet" not in html
+    missing = db.execute("""select id from targets where no_cyrillic_name is null
+                            and name_be is null and name_ru is null limit 1""").fetchone()
+    if missing:  # the dataset still has targets whose names no source read gives
+        html = (await ds.client.get(f"/belarus/targets/{missing[0]}")).text
+        assert "No Belarusian or Russian name recorded yet" in html
+    named = db.execute("select id from targets where name_ru is not null limit 1").fetchone()[0]
+    html = (await ds.client.get(f"/belarus/targets/{named}")).text
+    assert "names-none" not in html
