@@ -151,3 +151,18 @@ def test_no_state_media_for_acts_of_others():
     bad = [(l["response_id"], url[l["source_id"]]) for l in rows("response_sources")
            if any(d in url[l["source_id"]] for d in state) and actor[l["response_id"]] != "by-authorities"]
     assert bad == []
+
+
+def test_methodology_names_coverage_table_matches_the_data(built_db):
+    """The names coverage table in docs/METHODOLOGY.md gives the counts the data has now."""
+    db = sqlite3.connect(built_db)
+    text = (ROOT / "docs" / "METHODOLOGY.md").read_text(encoding="utf-8")
+    for table in ("actors", "targets"):
+        line = next(l for l in text.splitlines() if l.startswith(f"| {table} |"))
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        shown = [int(c.split()[0]) for c in cells[1:]]
+        actual = list(db.execute(f"""select count(*), sum(name_be is not null or name_ru is not null),
+                                     sum(name_be is not null), sum(name_ru is not null), count(no_cyrillic_name),
+                                     sum(name_be is null and name_ru is null and no_cyrillic_name is null)
+                                     from {table}""").fetchone())
+        assert shown == actual, (table, shown, actual)
