@@ -25,8 +25,14 @@ def run_build(data: Path, out: Path, capsys) -> tuple[int, list[str]]:
 
 def set_cell(data: Path, file: str, line: int, column: str, value: str) -> None:
     """Change one cell: `line` is the physical line (header = 1) in the fixture."""
+    set_cells(data, file, line, **{column: value})
+
+
+def set_cells(data: Path, file: str, line: int, **values: str) -> None:
+    """Change several cells of one line at once."""
     rows = list(csv.reader(io.StringIO((data / file).read_text(encoding="utf-8"), newline="")))
-    rows[line - 1][rows[0].index(column)] = value
+    for column, value in values.items():
+        rows[line - 1][rows[0].index(column)] = value
     write_csv(data / file, rows)
 
 
@@ -200,10 +206,8 @@ CASES = {
                                      [("actors.csv:4:7:", "no_cyrillic_name: is 'descriptive_label', but the row has a Cyrillic name")]),
     "unknown no_cyrillic_name": (lambda d: set_cell(d, "actors.csv", 2, "no_cyrillic_name", "none"),
                                  [("actors.csv:2:7:", "'none' is not one of")]),
-    "aircraft without registration_mark": (lambda d: (set_cell(d, "targets.csv", 2, "target_type", "aircraft"),
-                                                      set_cell(d, "targets.csv", 2, "name_be", ""), set_cell(d, "targets.csv", 2, "name_ru", ""),
-                                                      set_cell(d, "targets.csv", 2, "name_be_source_id", ""),
-                                                      set_cell(d, "targets.csv", 2, "name_ru_source_id", "")),
+    "aircraft without registration_mark": (lambda d: set_cells(d, "targets.csv", 2, target_type="aircraft", name_be="", name_ru="",
+                                                               name_be_source_id="", name_ru_source_id=""),
                                            [("targets.csv:2:12:", "registration_mark is for aircraft, and every aircraft has it")]),
     "state without iso_code": (lambda d: set_cell(d, "actors.csv", 4, "iso_code", ""),
                                [("actors.csv:4:10:", "required for states")]),
