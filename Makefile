@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml scripts/deps.py
 	touch $@
 
 # The database is a file target: rebuilt only when the data, the schema or the builder change.
-belarus.db: $(VENV)/.installed build.py datapackage.json plugins/queries.yml docs/METHODOLOGY.md $(CSVS)
+belarus.db: $(VENV)/.installed build.py rules.py datapackage.json plugins/queries.yml docs/METHODOLOGY.md $(CSVS)
 	$(BIN)/python build.py
 
 # Row counts precomputed so table pages never count at request time.

@@ -36,6 +36,8 @@ import sqlite3
 
 import sqlite_utils
 import yaml
+
+import rules
 from sqlite_utils.db import DescIndex
 
 ROOT = Path(__file__).resolve().parent
@@ -255,6 +257,13 @@ class Loader:
         self.sourced: set[str] = set()
         self.counts: dict[str, int] = {}
         self.paths: dict[str, str] = {}
+        self.lines: dict[str, dict] = {}        # resource -> primary key value (a tuple if composite) -> line
+        self.columns: dict[str, dict] = {}      # resource -> column name -> column number in its file
+
+    def locate(self, table: str, key, column: str) -> tuple[str, int, int]:
+        """(file, line, column) of one cell, for rules that run on the loaded database (rules.py)."""
+        return (self.paths.get(table, table), self.lines.get(table, {}).get(key, 1),
+                self.columns.get(table, {}).get(column, 1))
 
     def shown(self, path: Path) -> str:
         rel = os.path.relpath(path)
@@ -352,6 +361,8 @@ class Loader:
             checks.append((f["name"], col, None if col is None else col - 1, None if plain else make_checker(f, self.period),
                            bool(c.get("required")), unique.get(f["name"])))
         composite: dict = {} if len(pk) > 1 else None
+        self.columns[name] = columns
+        lines = self.lines.setdefault(name, {})
         fks = []
         for fk in res["schema"].get("foreignKeys", []):
             col, target = fk["fields"][0], fk["reference"]["resource"]
@@ -411,8 +422,10 @@ class Loader:
                         problems.append(Problem(shown, line, col, f"{fname}: duplicate {typed!r}; first used on line {first}"))
             if keyset is not None and record.get(pk[0]) is not None:
                 keyset.add(record[pk[0]])
+                lines[record[pk[0]]] = line
             if composite is not None:
                 key = tuple(record.get(k) for k in pk)
+                lines.setdefault(key, line)
                 first = composite.setdefault(key, line)
                 if first != line:
                     problems.append(Problem(shown, line, columns.get(pk[0], 1),
@@ -648,6 +661,9 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
         loader.finish()
         if loader.problems:
             raise BuildError(loader.problems)
+        problems = rules.check(db.conn, loader.locate)
+        if problems:
+            raise BuildError(sorted(problems))
         for res in pkg["resources"]:
             index_table(db, res)
         build_search(db)
