@@ -48,7 +48,8 @@ FACET_COLUMNS = {
     "actors": ["actor_type", "parent_id", "belarus_member"],
     "responses": ["date", "actor_id", "response_type", "binding", "legal_basis",
                   "is_sanction", "grounds", "status", "trigger_id", "responds_to_id",
-                  "date_precision"],
+                  "date_precision", "kind", "multilateral", "sanction_nature", "sanction_object", "scope",
+                  "sourcing", "act_source", "added_in", "changed_in"],
     "sources": ["publisher", "source_kind", "language", "published_date"],
     "response_sources": ["source_id"],
     "triggers": ["date"],
@@ -608,12 +609,15 @@ VIEWS = {
                r.title, r.description, r.binding, r.legal_basis, r.is_sanction, r.grounds,
                r.instrument, r.targets_count, r.amount, r.currency, r.status, r.end_date,
                r.trigger_id, tr.name as trigger_name, r.responds_to_id, r.notes,
+               r.kind, k.label as kind_label, r.multilateral, r.sanction_nature, r.sanction_object, r.scope,
+               r.sourcing, r.act_source, r.exception, r.added_in, r.changed_in,
                (select count(*) from response_sources rs where rs.response_id = r.id) as source_count,
                a.latitude, a.longitude
         from responses r
         join actors a on a.id = r.actor_id
         left join actors p on p.id = a.parent_id
         join response_types t on t.id = r.response_type
+        left join kinds k on k.id = r.kind
         left join triggers tr on tr.id = r.trigger_id""",
     # One row per actor that acted: the map of responders.
     "actor_summary": """

@@ -5,9 +5,11 @@
 
 Every commit that touched data/responses.csv is compared with its first parent, row by row (by `id`), on the
 columns both versions have (a column added later is not a change of the rows that existed before it); the working
-tree counts as one more change on top of HEAD. A change belongs to the data release it went out in: the version
-that datapackage.json declares at the first commit, at or after the change, that raised the version. A change made
-after the latest version bump belongs to the version HEAD declares (the release being prepared).
+tree counts as one more change on top of HEAD. A change belongs to the data release it went out in. A release is
+marked by its changelog: release `v` is the last commit that edited data/CHANGELOG.md while datapackage.json declared
+version `v`. A change belongs to the first release at or after it (never to a version older than the one declared
+when it was made); a change after the last release belongs to the version the working tree declares (the release
+being prepared).
 
 `added_in` is the release of the first change that brought the row's `id`; `changed_in` the release of its latest
 change (equal to `added_in` for a row never changed since). The two columns themselves are not compared.
@@ -24,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESPONSES = "data/responses.csv"
 PACKAGE = "datapackage.json"
+CHANGELOG = "data/CHANGELOG.md"
 OWN = {"added_in", "changed_in"}
 
 
@@ -64,13 +67,16 @@ def compute() -> dict[str, tuple[str, str]]:
     for c in order:
         current = versions.get(c, current)
         declared.append(current)
-    head_version = declared[-1] if declared else json.loads((ROOT / PACKAGE).read_text())["version"]
-    # Release of a change at position i: the version declared at the first bump at or after i.
-    bumps = [i for i in range(len(order)) if i == 0 or vkey(declared[i]) > vkey(declared[i - 1])]
+    head_version = json.loads((ROOT / PACKAGE).read_text(encoding="utf-8"))["version"]
+    logged = set(git("rev-list", "HEAD", "--", CHANGELOG).split())
+    released: dict[str, int] = {}
+    for i, c in enumerate(order):
+        if c in logged:
+            released[declared[i]] = i
 
     def release(i: int) -> str:
-        later = [b for b in bumps if b >= i]
-        return declared[later[0]] if later else head_version
+        later = [v for v, j in released.items() if j >= i and vkey(v) >= vkey(declared[i])]
+        return min(later, key=vkey) if later else head_version
 
     touching = set(git("rev-list", "HEAD", "--", RESPONSES).split())
     added: dict[str, str] = {}
