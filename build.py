@@ -678,6 +678,7 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
             {"key": "title", "value": pkg["title"]},
             {"key": "version", "value": pkg.get("version", "")},
             {"key": "as_of", "value": pkg.get("x_as_of", "")},
+            {"key": "coverage_through", "value": pkg.get("x_coverage_through", "")},
             {"key": "license", "value": pkg["licenses"][0]["name"]},
             # The schema and the methodology travel with the database, so a published copy is self-contained.
             {"key": "datapackage", "value": json.dumps(pkg, ensure_ascii=False)},
