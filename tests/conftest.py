@@ -40,13 +40,17 @@ VALID = {
     "responses.csv": [
         ["id", "date", "date_precision", "actor_id", "response_type", "title", "description", "binding",
          "legal_basis", "is_sanction", "grounds", "instrument", "targets_count", "amount", "currency",
-         "status", "end_date", "trigger_id", "responds_to_id", "notes"],
+         "status", "end_date", "trigger_id", "responds_to_id", "notes", "kind", "multilateral", "sanction_nature",
+         "sanction_object", "scope", "sourcing", "act_source", "exception", "added_in", "changed_in"],
         ["r-one", "2020-10-02", "day", "xa", "individual_sanctions", "Title one", "Description one.", "non_binding",
-         "discretionary", "yes", "country_regime", "Act 1", "40", "", "", "in_force", "", "t-one", "", ""],
+         "discretionary", "yes", "country_regime", "Act 1", "40", "", "", "in_force", "", "t-one", "", "",
+         "listing", "unilateral", "financial;travel", "rights", "targeted", "official", "cited", "", "0.1.0", "0.1.0"],
         ["r-three", "2022-03-01", "day", "org-a", "financial_support", "Title three", "Description, with a comma.",
-         "non_binding", "discretionary", "no", "not_applicable", "", "", "1000", "EUR", "one_off", "", "", "r-one", "A note."],
+         "non_binding", "discretionary", "no", "not_applicable", "", "", "1000", "EUR", "one_off", "", "", "r-one", "A note.",
+         "financial-support", "", "", "", "", "official", "", "", "0.1.0", "0.1.0"],
         ["r-two", "2021-05", "month", "org-a-body", "resolution", "Title two", "Description two.", "non_binding",
-         "not_stated", "no", "not_applicable", "", "", "", "", "one_off", "", "", "", ""],
+         "discretionary", "no", "not_applicable", "", "", "", "", "one_off", "", "", "", "",
+         "parliamentary-resolution", "", "", "", "", "single_nonofficial", "", "", "0.1.0", "0.1.0"],
     ],
     "targets.csv": [
         ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "date_of_birth", "ofac_ent_num", "name_be_source_id", "name_ru_source_id", "no_cyrillic_name", "notes"],
@@ -78,6 +82,13 @@ def valid_dir(tmp_path) -> Path:
     for name, rows in VALID.items():
         write_csv(d / name, rows)
     shutil.copy(ROOT / "data" / "response_types.csv", d / "response_types.csv")
+    # The coding rules and the source policy are the real ones; the fixture's host example.org is an official domain.
+    for name in ("kinds.csv", "refused_sources.csv"):
+        shutil.copy(ROOT / "data" / name, d / name)
+    (d / "official_domains.csv").write_text((ROOT / "data" / "official_domains.csv").read_text(encoding="utf-8")
+                                            + "example.org,Example (test fixture),official,yes\n", encoding="utf-8")
+    (d / "sources_awaiting_replacement.csv").write_text("source_id,refused_by,used_by\n", encoding="utf-8")
+    (d / "distinct_pairs.csv").write_text("response_id,other_id,reason\n", encoding="utf-8")
     return d
 
 

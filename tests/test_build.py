@@ -101,9 +101,9 @@ def test_cli_failure_exit_code_and_message(valid_dir, tmp_path):
 # Each case: how to break the fixture, and every file:line:column (with a phrase) the build must report.
 CASES = {
     "missing column": (lambda d: edit_rows(d, "responses.csv", lambda rows: [r[:-1] for r in rows]),
-                       [("responses.csv:1:20:", "missing column 'notes'")]),
+                       [("responses.csv:1:30:", "missing column 'changed_in'")]),
     "extra column": (lambda d: edit_rows(d, "responses.csv", lambda rows: [r + ["x"] for r in rows]),
-                     [("responses.csv:1:21:", "unexpected column 'x'")]),
+                     [("responses.csv:1:31:", "unexpected column 'x'")]),
     "wrong header order": (lambda d: edit_rows(d, "responses.csv", lambda rows: [r[:5] + [r[6], r[5]] + r[7:] for r in rows]),
                            [("responses.csv:1:6:", "wrong order")]),
     "duplicate column": (lambda d: replace_text(d, "sources.csv", "language\n", "title\n"),
