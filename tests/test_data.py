@@ -411,3 +411,26 @@ def test_rules_leave_what_they_allow(valid_dir, tmp_path, capsys, case):
     KEPT_CASES[case](valid_dir)
     code, errors = run_build(valid_dir, tmp_path / "out.db", capsys)
     assert code == 0, "\n".join(errors)
+
+
+async def test_row_page_says_when_a_row_rests_on_one_nonofficial_source(ds, built_db):
+    db = sqlite3.connect(built_db)
+    single, = db.execute("select id from responses where sourcing = 'single_nonofficial' order by id limit 1").fetchone()
+    official, = db.execute("select id from responses where sourcing = 'official' order by id limit 1").fetchone()
+    said = "rests on a single non-official source"
+    assert said in (await ds.client.get(f"/belarus/responses/{single}")).text
+    assert said not in (await ds.client.get(f"/belarus/responses/{official}")).text
+
+
+async def test_landing_page_shows_how_far_the_curation_searched(ds):
+    html = (await ds.client.get("/")).text
+    assert f"up to {PACKAGE['x_coverage_through']}" in html
+
+
+async def test_sanction_axes_are_faceted_and_cross_tabulated(ds):
+    page = (await ds.client.get("/belarus/responses.json?_facet_size=max")).json()
+    faceted = set(page.get("facet_results", {}).get("results", page.get("facet_results", {})).keys())
+    assert {"multilateral", "grounds", "sanction_nature", "sanction_object", "scope"} <= faceted, faceted
+    q = (await ds.client.get("/belarus/sanction_axes.json?_shape=objects")).json()
+    assert sum(r["sanctions"] for r in q["rows"]) == sqlite3.connect(ds.databases["belarus"].path).execute(
+        "select count(*) from responses where is_sanction = 'yes'").fetchone()[0]
