@@ -609,7 +609,7 @@ VIEWS = {
                r.title, r.description, r.binding, r.legal_basis, r.is_sanction, r.grounds,
                r.instrument, r.targets_count, r.amount, r.currency, r.status, r.end_date,
                r.trigger_id, tr.name as trigger_name, r.responds_to_id, r.notes,
-               r.kind, k.label as kind_label, r.multilateral, r.sanction_nature, r.sanction_object, r.scope,
+               r.kind, r.multilateral, r.sanction_nature, r.sanction_object, r.scope,
                r.sourcing, r.act_source, r.exception, r.added_in, r.changed_in,
                (select count(*) from response_sources rs where rs.response_id = r.id) as source_count,
                a.latitude, a.longitude
@@ -617,7 +617,6 @@ VIEWS = {
         join actors a on a.id = r.actor_id
         left join actors p on p.id = a.parent_id
         join response_types t on t.id = r.response_type
-        left join kinds k on k.id = r.kind
         left join triggers tr on tr.id = r.trigger_id""",
     # One row per actor that acted: the map of responders.
     "actor_summary": """

@@ -67,6 +67,12 @@ VALID = {
         ["r-two", "s-two", "date"],
     ],
 }
+# The coding rules and the source policy are the real ones; the fixture's host example.org is an official domain.
+for _name in ("kinds.csv", "refused_sources.csv", "official_domains.csv"):
+    VALID[_name] = list(csv.reader(io.StringIO((ROOT / "data" / _name).read_text(encoding="utf-8"))))
+VALID["official_domains.csv"].append(["example.org", "Example (test fixture)", "official", "yes"])
+VALID["sources_awaiting_replacement.csv"] = [["source_id", "refused_by", "used_by"]]
+VALID["distinct_pairs.csv"] = [["response_id", "other_id", "reason"]]
 
 
 def write_csv(path: Path, rows) -> None:
@@ -82,13 +88,6 @@ def valid_dir(tmp_path) -> Path:
     for name, rows in VALID.items():
         write_csv(d / name, rows)
     shutil.copy(ROOT / "data" / "response_types.csv", d / "response_types.csv")
-    # The coding rules and the source policy are the real ones; the fixture's host example.org is an official domain.
-    for name in ("kinds.csv", "refused_sources.csv"):
-        shutil.copy(ROOT / "data" / name, d / name)
-    (d / "official_domains.csv").write_text((ROOT / "data" / "official_domains.csv").read_text(encoding="utf-8")
-                                            + "example.org,Example (test fixture),official,yes\n", encoding="utf-8")
-    (d / "sources_awaiting_replacement.csv").write_text("source_id,refused_by,used_by\n", encoding="utf-8")
-    (d / "distinct_pairs.csv").write_text("response_id,other_id,reason\n", encoding="utf-8")
     return d
 
 
