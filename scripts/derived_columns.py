@@ -1,0 +1,67 @@
+"""Recompute the derived columns of data/responses.csv after sources change: `sourcing` for every row, and
+`act_source` = cited for every sanction that now cites its act (rules.py says what counts).
+
+    python scripts/derived_columns.py          # rewrite the columns in place
+    python scripts/derived_columns.py --check  # exit 1 and list the rows whose stored value differs
+
+A sanction that does not cite its act keeps `not_public` if it had it, and otherwise gets `not_found` (a known gap:
+the act is published but not cited yet). Rows that are not sanctions get an empty `act_source`. The build checks the
+same rules, so this script only saves typing after merging new sources.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import rules  # noqa: E402
+
+
+def read(name: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO((ROOT / "data" / f"{name}.csv").read_text(encoding="utf-8"))))
+
+
+def main(argv: list[str]) -> int:
+    domains, patterns = read("official_domains"), read("refused_sources")
+    sources = {s["id"]: s for s in read("sources")}
+    actor_type = {a["id"]: a["actor_type"] for a in read("actors")}
+    by_row: dict[str, list[dict]] = defaultdict(list)
+    for link in read("response_sources"):
+        s = sources.get(link["source_id"])
+        if s and not rules.refusal(s["url"], patterns):
+            by_row[link["response_id"]].append(s)
+    path = ROOT / "data" / "responses.csv"
+    responses = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    fields = list(responses[0].keys())
+    changed = []
+    for r in responses:
+        want = {"sourcing": rules.sourcing_of(by_row[r["id"]])}
+        if r["is_sanction"] != "yes":
+            want["act_source"] = ""
+        elif rules.cites_act(r, by_row[r["id"]], domains, actor_type.get(r["actor_id"], "")):
+            want["act_source"] = "cited"
+        else:
+            want["act_source"] = r["act_source"] if r["act_source"] in ("not_found", "not_public") else "not_found"
+        if any(r[k] != v for k, v in want.items()):
+            changed.append(r["id"])
+            r.update(want)
+    if "--check" in argv:
+        for rid in changed:
+            print(f"data/responses.csv: {rid}: sourcing or act_source is stale", file=sys.stderr)
+        return 1 if changed else 0
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    w.writerows(responses)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    print(f"{len(changed)} row(s) updated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
