@@ -225,3 +225,43 @@ async def test_database_is_served_immutable_with_settings(ds):
     assert settings["sql_time_limit_ms"] == 2000 and settings["max_returned_rows"] == 2000
     dbs = {d["name"]: d for d in (await get(ds, "/-/databases.json")).json()}
     assert dbs["belarus"]["is_mutable"] is False
+
+
+@pytest.mark.parametrize("query,param,loose,exact", [
+    ("responses_to_trigger", "trigger", "Ryanair", "ryanair-2021"),
+    ("actor_responses", "actor", "Lithuania", "lt"),
+    ("actor_responses", "actor", "Літва", "lt"),
+    ("sanctions_timeline", "actor", "United Kingdom", "gb"),
+])
+async def test_prepared_questions_take_names_not_only_ids(ds, query, param, loose, exact):
+    by_name = await search_ids(ds, loose, query, param)
+    assert by_name and by_name == await search_ids(ds, exact, query, param)
+
+
+async def test_an_empty_answer_says_why_and_what_to_try(ds):
+    r = await get(ds, "/belarus/responses_to_trigger", params={"trigger": "no such event"})
+    assert r.status_code == 200 and 'class="if-empty"' in r.text and "Ryanair" in r.text.split('class="if-empty"')[1]
+
+
+@pytest.mark.parametrize("name", list(QUERIES))
+async def test_query_pages_are_titled_in_words_with_the_answer_above_the_sql(ds, name):
+    params = PARAMS.get(name, {})
+    html = (await get(ds, f"/belarus/{name}", params=params)).text
+    import html as html_lib
+    title = html_lib.unescape(html.split("<title>")[1].split("</title>")[0])
+    assert title.startswith(QUERIES[name]["title"]) and "select" not in title.lower()
+    if "rows-and-columns" in html:
+        assert html.index("rows-and-columns") < html.index('class="query-sql"')
+
+
+async def test_every_id_in_a_result_links_to_its_row_page(ds):
+    html = (await get(ds, "/belarus/search", params={"q": "Belaruskali"})).text
+    table = html.split('<table class="rows-and-columns">')[1]
+    assert table.count('href="/belarus/responses/') >= 1
+    hit = table.split('href="/belarus/responses/')[1].split('"')[0]
+    row = await get(ds, f"/belarus/responses/{hit}")
+    assert row.status_code == 200 and 'rel="noopener noreferrer"' in row.text.split('id="sources-heading"')[1]
+    html = (await get(ds, "/belarus/target_history", params={"name": "Lukashenka"})).text
+    assert 'href="/belarus/targets/' in html and 'href="/belarus/responses/' in html
+    html = (await get(ds, "/belarus/responses_detailed")).text
+    assert 'href="/belarus/responses/' in html and 'href="/belarus/actors/' in html
