@@ -265,3 +265,23 @@ async def test_every_id_in_a_result_links_to_its_row_page(ds):
     assert 'href="/belarus/targets/' in html and 'href="/belarus/responses/' in html
     html = (await get(ds, "/belarus/responses_detailed")).text
     assert 'href="/belarus/responses/' in html and 'href="/belarus/actors/' in html
+
+
+async def test_lag_pages_say_what_they_leave_out_and_never_count_a_month_as_its_first_day(ds, built_db):
+    import sqlite3
+    db = sqlite3.connect(built_db)
+    html = (await get(ds, "/belarus/alignment_lag")).text
+    assert "Undated listings are left out" in html and "A month is not its first day" in html
+    undated = db.execute("select count(*) from designations where listed_on is null").fetchone()[0]
+    if undated:
+        assert 'class="left-out"' in html
+    rows = (await get(ds, "/belarus/alignment_lag.json?_shape=array&_size=max")).json()
+    for row in rows:
+        if row["date_precision"] == "month" or " to " in row["first_listed"]:
+            assert row["lag_days"] is None and row["lag_days_at_least"] < row["lag_days_at_most"], row
+        else:
+            assert row["lag_days"] == row["lag_days_at_least"] == row["lag_days_at_most"], row
+    median = (await get(ds, "/belarus/alignment_median.json?_shape=array&_size=max")).json()
+    by_actor = {r["actor_id"]: r for r in median}
+    for actor_id, n in db.execute("select actor_id, count(*) from designations where listed_on is null group by actor_id"):
+        assert by_actor[actor_id]["left_out_undated"] == n
