@@ -24,7 +24,10 @@ async def landing(datasette):
         group by t.id order by n desc, t.label""")).rows
     queries = await datasette.get_canned_queries(DATABASE, None)
     return {"info": info, "counts": dict(counts), "response_types": [dict(r) for r in types],
-            "queries": [{"name": name, "title": q.get("title") or name} for name, q in queries.items()]}
+            "queries": [{"name": name, "title": q.get("title") or name} for name, q in queries.items()
+                        if not q.get("chart")],
+            "charts": [{"name": name, "title": q["title"].removeprefix("Chart: ")}
+                       for name, q in queries.items() if q.get("chart")]}
 
 
 async def response_sources(datasette, response_id):

@@ -285,3 +285,16 @@ async def test_lag_pages_say_what_they_leave_out_and_never_count_a_month_as_its_
     by_actor = {r["actor_id"]: r for r in median}
     for actor_id, n in db.execute("select actor_id, count(*) from designations where listed_on is null group by actor_id"):
         assert by_actor[actor_id]["left_out_undated"] == n
+
+
+CHARTS = [name for name, q in QUERIES.items() if q.get("chart")]
+
+
+@pytest.mark.parametrize("name", CHARTS)
+async def test_chart_queries_have_at_most_eight_series_and_name_the_rest_other(ds, name):
+    color = dict(p.split("=") for p in QUERIES[name]["chart"].split("&"))["series"]
+    rows = (await get(ds, f"/belarus/{name}.json?_shape=array&_size=max")).json()
+    series = {r[color] for r in rows}
+    assert rows and len(series) <= 8, series
+    # Legend labels fit: vega cuts a label at 160 px, about 28 characters.
+    assert all(len(str(s)) <= 28 for s in series), series

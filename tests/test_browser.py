@@ -74,3 +74,39 @@ def test_landing_search_box_finds_responses(page, server):
     page.wait_for_load_state("networkidle")
     assert page.locator("table.rows-and-columns tbody tr").count() > 0
     assert page.locator("table.rows-and-columns mark").count() > 0
+
+
+# Counts the chart's drawn pixels: a canvas that is there but blank (or white) has none.
+DRAWN_PIXELS = """() => {
+  const c = document.querySelector('figure.chart canvas');
+  if (!c) return 0;
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) { if (d[i + 3] > 0 && (d[i] < 230 || d[i + 1] < 230 || d[i + 2] < 230)) n++; }
+  return n;
+}"""
+# Which of the eight series colours the chart shows (at least 40 pixels each).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+COLOURS = """(palette) => {
+  const c = document.querySelector('figure.chart canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const want = palette.map(h => [1, 3, 5].map(i => parseInt(h.slice(i, i + 2), 16)).join(','));
+  const seen = {};
+  for (let i = 0; i < d.length; i += 4) { const k = d[i] + ',' + d[i + 1] + ',' + d[i + 2]; if (want.includes(k)) seen[k] = (seen[k] || 0) + 1; }
+  return Object.values(seen).filter(n => n > 40).length;
+}"""
+
+
+def test_every_chart_in_the_gallery_draws_on_arrival(page, server):
+    page.goto(server + "/", wait_until="networkidle")
+    links = [a.inner_text() for a in page.locator("ul.charts a").all()]
+    assert len(links) >= 4
+    for text in links:
+        page.goto(server + "/", wait_until="networkidle")
+        page.locator("ul.charts").get_by_role("link", name=text, exact=True).click()
+        page.wait_for_load_state("networkidle")
+        page.wait_for_selector("figure.chart[data-drawn=yes] canvas", timeout=15000)
+        assert page.evaluate(DRAWN_PIXELS) > 2000, text
+        assert page.evaluate(COLOURS, PALETTE) >= 2, text
+        assert page.title().startswith("Chart:")
+        shot(page, "chart-" + page.url.rstrip("/").split("/")[-1].split("?")[0])
