@@ -15,8 +15,8 @@
     name: {label: "Person, company or aircraft", list: DB + "/targets.json?_shape=array&_col=name&_size=max&_sort=name",
            placeholder: "any spelling or script: Lukashenka, Лукашенко"},
     q: {label: "Search for", placeholder: "e.g. Belaruskali OR potash, Lukash*, \"Moscow Mechanism\""},
-    from: {label: "From (date)", placeholder: "2020-08-01", type: "date"},
-    to: {label: "To (date)", placeholder: "2020-08-31", type: "date"},
+    from: {label: "From (date, month or year)", placeholder: "e.g. 2020-08-01, 2020-08, 2020"},
+    to: {label: "To (date, month or year)", placeholder: "e.g. 2020-08-31, 2020-08, 2021"},
     type: {label: "Type of response", list: DB + "/response_types.json?_shape=array&_col=label&_size=max",
            placeholder: "e.g. statement, individual_sanctions"}
   };

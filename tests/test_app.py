@@ -298,3 +298,15 @@ async def test_chart_queries_have_at_most_eight_series_and_name_the_rest_other(d
     assert rows and len(series) <= 8, series
     # Legend labels fit: vega cuts a label at 160 px, about 28 characters.
     assert all(len(str(s)) <= 28 for s in series), series
+
+
+async def test_the_responses_page_maps_the_slice_it_shows(ds):
+    html = (await get(ds, "/belarus/responses_detailed", params={"response_type": "statement", "date__startswith": "2020-08"})).text
+    link = html.split('class="map-slice"><a href="')[1].split('"')[0].replace("&amp;", "&")
+    assert link.startswith("/belarus/map_responses?") and "from=2020-08" in link and "type=statement" in link
+    rows = (await get(ds, link.replace("map_responses?", "map_responses.json?_shape=array&_size=max&"))).json()
+    assert rows and all(r["type"] == "Statement" and r["date"].startswith("2020-08") for r in rows)
+    popup = json.loads(rows[0]["popup"])
+    assert set(popup) == {"title", "description", "link"} and popup["link"] == f"/belarus/responses/{rows[0]['id']}"
+    page = (await get(ds, link)).text
+    assert "datasette-cluster-map" in page
