@@ -310,3 +310,15 @@ async def test_the_responses_page_maps_the_slice_it_shows(ds):
     assert set(popup) == {"title", "description", "link"} and popup["link"] == f"/belarus/responses/{rows[0]['id']}"
     page = (await get(ds, link)).text
     assert "datasette-cluster-map" in page
+
+
+async def test_csv_links_download_a_named_file(ds):
+    html = (await get(ds, "/")).text
+    assert 'responses_detailed.csv?_stream=on&amp;_size=max&amp;_dl=1" download' in html
+    r = await get(ds, "/belarus/responses_detailed.csv?_stream=on&_size=max&_dl=1")
+    assert r.status_code == 200 and 'attachment; filename="responses_detailed.csv"' in r.headers["content-disposition"]
+    r = await get(ds, "/belarus/alignment_median.csv?_dl=1")
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    # The page's own CSV links are turned into downloads by /assets/table.js, which every result page loads.
+    for path in ["/belarus/responses_detailed", "/belarus/search?q=potash"]:
+        assert '<script src="/assets/table.js" defer></script>' in (await get(ds, path)).text, path
