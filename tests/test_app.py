@@ -322,3 +322,27 @@ async def test_csv_links_download_a_named_file(ds):
     # The page's own CSV links are turned into downloads by /assets/table.js, which every result page loads.
     for path in ["/belarus/responses_detailed", "/belarus/search?q=potash"]:
         assert '<script src="/assets/table.js" defer></script>' in (await get(ds, path)).text, path
+
+
+@pytest.mark.parametrize("path,title", [
+    ("/belarus/feed_latest.atom", "Belarus responses: the latest"),
+    ("/belarus/feed_actor.atom?actor=lt", "Belarus responses: Lithuania"),
+    ("/belarus/feed_actor.atom?actor=Літва", "Belarus responses: Lithuania"),
+    ("/belarus/feed_type.atom?type=individual_sanctions", "Belarus responses: Individual sanctions"),
+])
+async def test_feeds_are_titled_in_words(ds, path, title):
+    import feedparser
+    feed = feedparser.parse((await get(ds, path)).content)
+    assert not feed.bozo and feed.feed.title == title and "select" not in feed.feed.title.lower()
+    assert feed.entries
+
+
+async def test_type_feed_has_only_that_type(ds, built_db):
+    import sqlite3
+    import feedparser
+    db = sqlite3.connect(built_db)
+    expected = [t for (t,) in db.execute("select title from responses where response_type = 'resolution' order by date desc, id limit 100")]
+    feed = feedparser.parse((await get(ds, "/belarus/feed_type.atom?type=resolution")).content)
+    assert [e.title for e in feed.entries] == expected
+    html = (await get(ds, "/")).text
+    assert 'href="/belarus/feed_type.atom?type=resolution"' in html
