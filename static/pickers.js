@@ -56,6 +56,14 @@
         fill(dl, spec.list);
       }
     });
+    // "Custom SQL query returning 17 rows (show)" reads as jargon on a prepared question: say "17 rows (show the SQL)".
+    var heading = form.querySelector("h3");
+    if (heading && document.body.className.indexOf("query-") !== -1 && heading.firstChild && heading.firstChild.nodeType === 3) {
+      var m = /returning (more than )?([\d,]+) rows?/.exec(heading.firstChild.textContent);
+      heading.firstChild.textContent = m ? (m[1] || "") + m[2] + (m[2] === "1" ? " row " : " rows ") : "Answer ";
+      var toggle = heading.querySelector(".show-hide-sql a");
+      if (toggle) { toggle.textContent = toggle.textContent + " the SQL"; }
+    }
     var submit = form.querySelector("input[type=submit]");
     if (submit && document.body.className.indexOf("query-") !== -1) { submit.value = "Show the answer"; }
   }
