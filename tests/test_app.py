@@ -14,7 +14,7 @@ PACKAGE = json.loads((ROOT / "datapackage.json").read_text())
 # Parameters that make each parameterised query return rows on the real data.
 PARAMS = {"search": {"q": "sanctions"}, "actor_responses": {"actor": "eu"},
           "responses_to_trigger": {"trigger": "election-2020"}, "sanctions_timeline": {"actor": ""},
-          "target_history": {"name": "Lukashenka"},
+          "target_history": {"name": "Lukashenka"}, "find_names": {"q": "Lithuania OR Lukashenka"},
           "listed_by_not_by": {"listed_by": "us-treasury", "not_listed_by": "eu-council"}}
 
 
@@ -346,3 +346,14 @@ async def test_type_feed_has_only_that_type(ds, built_db):
     assert [e.title for e in feed.entries] == expected
     html = (await get(ds, "/")).text
     assert 'href="/belarus/feed_type.atom?type=resolution"' in html
+
+
+async def test_names_of_targets_and_actors_are_found_in_every_script(ds):
+    lith = await search_ids(ds, "Lithuania", "find_names", "q", "actor_id")
+    assert "lt" in lith
+    assert "lt" in await search_ids(ds, "Літва", "find_names", "q", "actor_id")
+    assert "lt" in await search_ids(ds, "Литва", "find_names", "q", "actor_id")
+    luka = await search_ids(ds, "Lukashenko", "find_names", "q", "target_id")
+    assert luka - {None}
+    for spelling in ["Лукашенко", "Лукашэнка", "Łukašenka"]:
+        assert await search_ids(ds, spelling, "find_names", "q", "target_id") == luka, spelling
