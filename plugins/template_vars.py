@@ -26,7 +26,7 @@ async def landing(datasette):
     return {"info": info, "counts": dict(counts), "response_types": [dict(r) for r in types],
             "queries": [{"name": name, "title": q.get("title") or name} for name, q in queries.items()
                         if not q.get("chart")],
-            "charts": [{"name": name, "title": q["title"].removeprefix("Chart: ")}
+            "charts": [{"name": name, "title": q["title"].removeprefix("Chart: ")[:1].upper() + q["title"].removeprefix("Chart: ")[1:]}
                        for name, q in queries.items() if q.get("chart")]}
 
 
