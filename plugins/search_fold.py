@@ -149,6 +149,9 @@ def parse(q: str | None) -> tuple[str | None, str | None, str]:
             notes.append(f"“{chunk}” has no letters or digits, so it was left out")
             continue
         seq.append(Term(words, chunk.endswith("*"), len(words) > 1))
+    for t in seq:
+        if not isinstance(t, str) and not t.folded:
+            notes.append(f"“{t.show()}” has no letters that can be searched, so it was left out")
     seq = [t for t in seq if isinstance(t, str) or t.folded]
     # Operators need a term on each side.
     clean: list = []

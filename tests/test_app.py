@@ -357,3 +357,32 @@ async def test_names_of_targets_and_actors_are_found_in_every_script(ds):
     assert luka - {None}
     for spelling in ["Лукашенко", "Лукашэнка", "Łukašenka"]:
         assert await search_ids(ds, spelling, "find_names", "q", "target_id") == luka, spelling
+
+
+def test_no_input_makes_the_search_fail(built_db):
+    """Whatever is typed, the search expression is valid FTS5 (or there is none, and the page says why)."""
+    import sqlite3
+    import sys
+    from hypothesis import given, settings, strategies as st
+    sys.path.insert(0, str(ROOT))
+    import search_index
+    fold = search_index.search_fold
+    db = sqlite3.connect(built_db)
+    db.create_function("search_fts", 1, fold.search_fts)
+    alphabet = st.sampled_from(list('ab ЛукашэнкаŁšьъ’"*()-:^+.,\'') + ["OR", "AND", "NOT", "NEAR", " OR ", " NOT "])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(alphabet, max_size=12).map("".join))
+    def check(q):
+        db.execute("select count(*) from responses_fold where responses_fold match coalesce(search_fts(?), '\"x\" NOT \"x\"')",
+                   (q,)).fetchone()
+        if fold.search_fts(q) is None and q.strip():
+            assert fold.search_notice(q)
+    check()
+
+
+async def test_a_listing_leads_to_its_source(ds):
+    rows = (await get(ds, "/belarus/target_history.json", params={"name": "Lukashenka", "_shape": "array"})).json()
+    assert rows and all(r["source_url"].startswith(("https://", "http://")) for r in rows)
+    html = (await get(ds, "/belarus/target_history", params={"name": "Lukashenka"})).text
+    assert 'rel="noopener noreferrer" target="_blank">http' in html
