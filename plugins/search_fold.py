@@ -13,7 +13,8 @@ Two halves share one folding function, so the index and the query can never disa
   (a lone quote, NOT with nothing before it, brackets) is corrected, never passed on: the page says what
   was changed and which search was run instead.
 
-SQL functions for the canned queries: `search_fts(q)` (the FTS5 expression, or null when nothing is left
+Datasette's `escape_fts` is replaced (see escape_fts below), so a table's own search box (?_search=) works the
+same way on responses, targets and actors. SQL functions for the canned queries: `search_fts(q)` (the FTS5 expression, or null when nothing is left
 to search), `search_notice(q)` (what was corrected, or null), `search_snippet(text, q)` (a window of the
 text around the words that matched, marked with [[ ]] — safe_links.py escapes it and turns the marks
 into <mark>), `fold(text)`.
@@ -93,6 +94,12 @@ class Term:
     def fts(self) -> str:
         return '"' + " ".join(self.folded) + '"' + ("*" if self.prefix else "")
 
+    def fts_both(self) -> str:
+        star = "*" if self.prefix else ""
+        typed = '"' + " ".join(self.words).replace('"', "") + '"' + star
+        folded = self.fts()
+        return typed if typed == folded else f"({typed} OR {folded})"
+
     def show(self) -> str:
         text = " ".join(self.words)
         return (f'"{text}"' if self.phrase else text) + ("*" if self.prefix else "")
@@ -104,6 +111,30 @@ OPERATORS = {"OR", "AND", "NOT"}
 @lru_cache(maxsize=1024)
 def parse(q: str | None) -> tuple[str | None, str | None, str]:
     """(FTS5 expression or None, what was corrected or None, the search that was run, as the reader would type it)."""
+    clean, notes = parse_terms(q)
+    if not clean:
+        return None, ("; ".join(dict.fromkeys(notes)) or None), ""
+    fts = " ".join(x if isinstance(x, str) else x.fts() for x in clean)
+    shown = " ".join(x if isinstance(x, str) else x.show() for x in clean)
+    return fts, ("; ".join(dict.fromkeys(notes)) or None), shown
+
+
+@lru_cache(maxsize=1024)
+def escape_fts(q: str | None) -> str:
+    """Datasette's escape_fts, replaced for every table search (?_search=) and every query that calls it: each term
+    matches as typed or folded — ("Лукашенко" OR "lukasenka") — so the folded indexes (responses_fold, targets_fold,
+    actors_fold, which metadata.yml names as the tables' fts_table) and the plain ones both find it; OR, NOT, phrases
+    and prefixes work; input with nothing searchable matches nothing instead of raising an FTS5 error."""
+    clean, _ = parse_terms(q)
+    if not clean:
+        return NOTHING
+    return " ".join(x if isinstance(x, str) else x.fts_both() for x in clean)
+
+
+NOTHING = '"x" NOT "x"'
+
+
+def parse_terms(q: str | None) -> tuple[list, list[str]]:
     q = (q or "").strip()
     notes: list[str] = []
     seq: list = []
@@ -163,11 +194,7 @@ def parse(q: str | None) -> tuple[str | None, str | None, str]:
         clean.append(item)
     while clean and isinstance(clean[-1], str):
         notes.append(f"{clean.pop()} at the end has nothing after it, so it was left out")
-    if not clean:
-        return None, ("; ".join(dict.fromkeys(notes)) or None), ""
-    fts = " ".join(x if isinstance(x, str) else x.fts() for x in clean)
-    shown = " ".join(x if isinstance(x, str) else x.show() for x in clean)
-    return fts, ("; ".join(dict.fromkeys(notes)) or None), shown
+    return clean, notes
 
 
 def search_fts(q):
@@ -218,8 +245,10 @@ def search_snippet(text, q, width: int = 14):
     return ("… " if lo > 0 else "") + "".join(out) + (" …" if hi < len(matches) else "")
 
 
-@hookimpl
+@hookimpl(trylast=True)
 def prepare_connection(conn):
+    # trylast: after Datasette's own prepare_connection, so our escape_fts replaces its one.
+    conn.create_function("escape_fts", 1, escape_fts, deterministic=True)
     conn.create_function("fold", 1, fold, deterministic=True)
     conn.create_function("search_fts", 1, search_fts, deterministic=True)
     conn.create_function("search_notice", 1, search_notice, deterministic=True)

@@ -386,3 +386,19 @@ async def test_a_listing_leads_to_its_source(ds):
     assert rows and all(r["source_url"].startswith(("https://", "http://")) for r in rows)
     html = (await get(ds, "/belarus/target_history", params={"name": "Lukashenka"})).text
     assert 'rel="noopener noreferrer" target="_blank">http' in html
+
+
+@pytest.mark.parametrize("table,spellings", [
+    ("responses", ["Lukashenka", "Лукашенко", "Łukašenka"]),
+    ("targets", ["Belaruskali", "Беларуськалий", "Беларуськалій"]),
+    ("actors", ["Lithuania", "Літва", "Литва"]),
+])
+async def test_each_table_search_box_works_across_scripts(ds, table, spellings):
+    found = []
+    for s in spellings:
+        r = await get(ds, f"/belarus/{table}.json", params={"_search": s, "_shape": "array", "_size": "max"})
+        assert r.status_code == 200, r.text
+        found.append({row["id"] for row in r.json()})
+    assert found[0] and all(f == found[0] for f in found), spellings
+    r = await get(ds, f"/belarus/{table}", params={"_search": '"'})
+    assert r.status_code == 200 and "fts5" not in r.text
