@@ -39,8 +39,10 @@
     var colour = {};
     series.forEach(function (s, i) { colour[s] = isOther(s) ? OTHER : COLOURS[i % COLOURS.length]; });
 
-    var width = Math.min(box.clientWidth || 900, 1200), legendW = Math.min(230, width * 0.3);
-    var height = 380, dpr = window.devicePixelRatio || 1;
+    // On a narrow screen the legend goes below the chart, so its labels keep their full width.
+    var width = Math.min(box.clientWidth || 900, 1200), narrow = width < 560;
+    var legendW = narrow ? 0 : Math.min(230, width * 0.3);
+    var chartH = 380, height = chartH + (narrow ? 34 + series.length * 22 : 0), dpr = window.devicePixelRatio || 1;
     var canvas = document.createElement("canvas");
     canvas.width = width * dpr; canvas.height = height * dpr;
     canvas.style.width = width + "px"; canvas.style.height = height + "px";
@@ -55,8 +57,8 @@
 
     var max = Math.max.apply(null, xs.map(function (x) { return totals[x]; }).concat([1]));
     var step = niceStep(max), top = Math.ceil(max / step) * step;
-    var left = 8 + ctx.measureText(String(top)).width + 8, right = width - legendW - 16;
-    var labelRoom = 70, plotTop = 14, plotBottom = height - labelRoom;
+    var left = 8 + ctx.measureText(String(top)).width + 8, right = narrow ? width - 8 : width - legendW - 16;
+    var labelRoom = 70, plotTop = 14, plotBottom = chartH - labelRoom;
     var band = (right - left) / xs.length, barW = Math.max(1, band * 0.8);
     var scale = function (v) { return plotBottom - (v / top) * (plotBottom - plotTop); };
 
@@ -97,11 +99,14 @@
     });
     // Legend.
     ctx.textAlign = "left"; ctx.textBaseline = "middle";
-    ctx.font = "bold " + FONT; ctx.fillText(spec.series, right + 20, plotTop + 4); ctx.font = FONT;
+    var lx = narrow ? left : right + 20, ly = narrow ? chartH + 8 : plotTop + 4;
+    var lw = narrow ? width - left - 48 : legendW - 28;
+    ctx.fillStyle = "#222";
+    ctx.font = "bold " + FONT; ctx.fillText(spec.series, lx, ly); ctx.font = FONT;
     series.forEach(function (s, i) {
-      var y = plotTop + 26 + i * 22;
-      ctx.fillStyle = colour[s]; ctx.fillRect(right + 20, y - 7, 14, 14);
-      ctx.fillStyle = "#222"; ctx.fillText(fit(ctx, s, legendW - 28), right + 40, y);
+      var y = ly + 22 + i * 22;
+      ctx.fillStyle = colour[s]; ctx.fillRect(lx, y - 7, 14, 14);
+      ctx.fillStyle = "#222"; ctx.fillText(fit(ctx, s, lw), lx + 20, y);
     });
   }
 
