@@ -582,6 +582,9 @@ def build_search(db: sqlite_utils.Database) -> None:
     fts_index(db, "targets_fts", ["name", "name_be", "name_ru", "name_variants", "role"], """
         select rowid, name, coalesce(name_be, ''), coalesce(name_ru, ''), coalesce(name_variants, ''), coalesce(role, '')
         from targets""")
+    # Cross-script search (search_index.py): Лукашенко, Lukashenka and Łukašenka fold to one form.
+    import search_index
+    search_index.build(db)
 
 
 def fts_index(db: sqlite_utils.Database, name: str, columns: list[str], select_sql: str,

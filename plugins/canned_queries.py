@@ -19,6 +19,8 @@ QUERIES = yaml.safe_load((Path(__file__).parent / "queries.yml").read_text(encod
 
 def _served(query: dict) -> dict:
     q = {k: v for k, v in query.items() if k != "summary_sql"}
+    # The answer first: the SQL is shown below it (templates/query.html), not above.
+    q.setdefault("hide_sql", True)
     summary = query.get("summary_sql")
     if summary:
         live = f"/{DATABASE}?" + urlencode({"sql": summary})

@@ -24,7 +24,10 @@ async def landing(datasette):
         group by t.id order by n desc, t.label""")).rows
     queries = await datasette.get_canned_queries(DATABASE, None)
     return {"info": info, "counts": dict(counts), "response_types": [dict(r) for r in types],
-            "queries": [{"name": name, "title": q.get("title") or name} for name, q in queries.items()]}
+            "queries": [{"name": name, "title": q.get("title") or name} for name, q in queries.items()
+                        if not q.get("chart")],
+            "charts": [{"name": name, "title": q["title"].removeprefix("Chart: ")[:1].upper() + q["title"].removeprefix("Chart: ")[1:]}
+                       for name, q in queries.items() if q.get("chart")]}
 
 
 async def response_sources(datasette, response_id):
@@ -107,6 +110,17 @@ async def actor_card(datasette, actor_id):
             "name_sources": await name_sources(db, actor)}
 
 
+async def lag_left_out(datasette):
+    """Per jurisdiction: listings the lag comparison cannot count to the day, and why."""
+    rows = (await datasette.get_database(DATABASE).execute("""
+        select a.name as jurisdiction, d.actor_id, count(*) as listings,
+               sum(d.listed_on is null) as undated, sum(length(d.listed_on) = 7) as month_only
+        from designations d join actors a on a.id = d.actor_id
+        group by d.actor_id having undated > 0 or month_only > 0
+        order by undated + month_only desc, a.name""")).rows
+    return [dict(r) for r in rows]
+
+
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
     async def inner():
@@ -131,6 +145,8 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         if view_name == "row" and database == DATABASE and table == "actors":
             from datasette.utils import tilde_decode
             out["actor"] = await actor_card(datasette, tilde_decode(request.url_vars.get("pks", "")))
+        if database == DATABASE and request is not None and request.path.rstrip("/").endswith("/alignment_lag"):
+            out["lag_left_out"] = await lag_left_out(datasette)
         if database == DATABASE or view_name == "index":
             info = (await datasette.get_database(DATABASE).execute(
                 "select key, value from dataset_info")).rows

@@ -18,6 +18,14 @@ PAGES = {
     "map": "/belarus/actor_summary",
     "chart": "/belarus/responses_over_time#g.mark=bar&g.x_column=year&g.x_type=ordinal&g.y_column=responses&g.y_type=quantitative&g.color_column=response_type",
     "search": "/belarus/search?q=potash",
+    "search-corrected": "/belarus/search?q=%22",
+    "event": "/belarus/responses_to_trigger?trigger=Ryanair",
+    "event-empty": "/belarus/responses_to_trigger?trigger=volcano",
+    "names": "/belarus/find_names?q=Lukashenka",
+    "gallery-chart": "/belarus/chart_sanctions_per_year",
+    "sliced-map": "/belarus/map_responses?from=2020-08&to=2020-08&type=statement&actor=",
+    "lag": "/belarus/alignment_lag",
+    "browse": "/belarus/responses_detailed?_col=id&_col=date&_col=actor_name&_col=response_type_label&_col=title&_col=description&_col=source_count",
 }
 
 
@@ -29,7 +37,7 @@ def test_no_serious_or_critical_axe_violations(page, server, name):
     assert bad == [], "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}" for v in bad)
 
 
-@pytest.mark.parametrize("name", ["landing", "response", "target", "map", "chart"])
+@pytest.mark.parametrize("name", ["landing", "response", "target", "map", "chart", "event", "gallery-chart", "sliced-map"])
 def test_usable_on_a_390px_phone(browser, server, name):
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
     page = context.new_page()

@@ -95,22 +95,32 @@ async def test_alignment_lag_hand_checked(ds):
 
 
 async def test_alignment_median_matches_python(ds, built_db):
+    """Medians over day-precise pairs only: a month-only date is a range (first to last day), never its first day."""
+    import calendar
+    import datetime as dt
     import statistics
     db = sqlite3.connect(built_db)
-    firsts = db.execute("""select target_id, actor_id, min(case when length(listed_on) = 7 then listed_on || '-01' else listed_on end)
-                           from designations where listed_on is not null group by 1, 2""").fetchall()
-    import datetime as dt
+    spans = {}
+    for t, a, d in db.execute("select target_id, actor_id, listed_on from designations where listed_on is not null"):
+        if len(d) == 7:
+            y, m = map(int, d.split("-"))
+            lo, hi = dt.date(y, m, 1), dt.date(y, m, calendar.monthrange(y, m)[1])
+        else:
+            lo = hi = dt.date.fromisoformat(d)
+        old = spans.get((t, a))
+        spans[(t, a)] = (min(old[0], lo), min(old[1], hi)) if old else (lo, hi)
     by_target = {}
-    for t, a, d in firsts:
-        by_target.setdefault(t, []).append((a, dt.date.fromisoformat(d)))
+    for (t, a), span in spans.items():
+        by_target.setdefault(t, []).append((a, span))
     lags = {}
     for t, rows in by_target.items():
         if len(rows) >= 2:
-            first = min(d for _, d in rows)
-            for a, d in rows:
-                lags.setdefault(a, []).append((d - first).days)
+            first = (min(s[0] for _, s in rows), min(s[1] for _, s in rows))
+            for a, (lo, hi) in rows:
+                if lo == hi and first[0] == first[1]:
+                    lags.setdefault(a, []).append((lo - first[0]).days)
     rows = (await ds.client.get("/belarus/alignment_median.json", params={"_shape": "array"})).json()
-    got = {r["actor_id"]: (r["targets"], r["median_lag_days"]) for r in rows}
+    got = {r["actor_id"]: (r["targets_compared"], r["median_lag_days"]) for r in rows if r["targets_compared"]}
     assert got == {a: (len(v), float(statistics.median(v))) for a, v in lags.items()}
 
 

@@ -58,7 +58,19 @@ PAGES = ["/", "/belarus", "/methodology",
          "/belarus/target_history?name=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E",
          "/belarus/actor_responses?actor=%22%3E%3Cscript%3Ealert(1)%3C/script%3E",
          "/belarus/latest_responses", "/belarus/counter_measures", "/belarus/funding", "/belarus/sanctions_timeline?actor=",
-         "/belarus/responses?_search=%3Cscript%3E", "/belarus/responses?title__contains=%3Csvg"]
+         "/belarus/responses?_search=%3Cscript%3E", "/belarus/responses?title__contains=%3Csvg",
+         # Journeys (issue 14): corrected searches echo the reader's input, pickers fill lists from the data, the map's
+         # popups and the charts' legends show data text, ids become links.
+         "/belarus/search?q=%22%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E",
+         "/belarus/search?q=NOT%20%3Cscript%3Ealert(1)%3C/script%3E",
+         "/belarus/find_names?q=%3Csvg%20onload%3Dalert(1)%3E%20OR",
+         "/belarus/find_names?q=name",
+         "/belarus/responses_to_trigger?trigger=%3Cscript%3Ealert(1)%3C/script%3E",
+         "/belarus/responses_to_trigger?trigger=",
+         "/belarus/map_responses?from=&to=&type=&actor=",
+         "/belarus/map_responses?from=%3Cscript%3E&to=&type=%22%3E%3Cimg&actor=",
+         "/belarus/chart_responses_per_month", "/belarus/chart_sanctions_per_year",
+         "/belarus/alignment_lag", "/belarus/target_history?name="]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -80,3 +92,22 @@ def test_no_payload_executes(page, hostile_site, path):
     if "/responses/" in path or "/actors/" in path or "/targets/" in path:
         body = page.inner_text("body")
         assert any(p.strip() in body for p in PAYLOADS), body[:500]
+
+
+def test_feed_titles_and_popups_carry_no_markup(hostile_site):
+    """What the data or the address puts in a feed title is XML-escaped text; map popups are JSON the map escapes."""
+    import json
+    import urllib.parse
+    import urllib.request
+    import feedparser
+    q = urllib.parse.quote('<script>alert(1)</script>')
+    raw = urllib.request.urlopen(hostile_site + f"/belarus/feed_actor.atom?actor={q}").read()
+    assert b"<script>" not in raw
+    feed = feedparser.parse(raw)
+    assert not feed.bozo and feed.feed.title == "Belarus responses: <script>alert(1)</script>"
+    raw = urllib.request.urlopen(hostile_site + "/belarus/feed_actor.atom?actor=xa").read()
+    assert b"<script>" not in raw and not feedparser.parse(raw).bozo
+    rows = json.loads(urllib.request.urlopen(hostile_site + "/belarus/map_responses.json?from=&to=&type=&actor=&_shape=array").read())
+    for row in rows:
+        popup = json.loads(row["popup"])
+        assert popup["link"].startswith("/belarus/responses/")

@@ -1,0 +1,72 @@
+"""Every id leads to its evidence: an id in any table, view, canned query, search result or name lookup
+becomes a link to the row page that lists its sources, and a source's URL a link to the source itself.
+
+Which page an id belongs to is decided by the column's name (response_id, actor_id, target_id, source_id,
+responds_to_id, trigger_id, designation_id), and for a bare `id` by the table or view it comes from; in a query
+result a bare `id` is a response unless the row's other columns say it is a target, an actor or a source.
+Links are built from escaped, tilde-encoded values; a `source_url` is a link only when it is an http(s) URL,
+and opens with rel="noopener noreferrer" (the same rule as safe_links.py applies to url columns).
+"""
+from urllib.parse import urlsplit
+
+from datasette import hookimpl
+from datasette.utils import tilde_encode
+from markupsafe import Markup
+
+DATABASE = "belarus"
+COLUMN_TABLES = {
+    "response_id": "responses", "responds_to_id": "responses", "answered_id": "responses",
+    "actor_id": "actors", "parent_id": "actors", "target_id": "targets", "source_id": "sources",
+    "trigger_id": "triggers", "designation_id": "designations",
+    "name_be_source_id": "sources", "name_ru_source_id": "sources",
+}
+# Where a bare `id` column of a table or view points.
+ID_TABLES = {
+    "responses": "responses", "responses_detailed": "responses", "provenance": "responses",
+    "actors": "actors", "actor_summary": "actors", "targets": "targets", "sources": "sources",
+    "triggers": "triggers", "designations": "designations", "designations_detailed": "designations",
+    "response_types": "response_types",
+}
+URL_COLUMNS = {"source_url"}
+
+
+def id_table(row, column, table):
+    if column in COLUMN_TABLES:
+        return COLUMN_TABLES[column]
+    if column != "id":
+        return None
+    if table is not None:
+        return ID_TABLES.get(table)
+    keys = set(row.keys()) if row is not None and hasattr(row, "keys") else set()
+    if "target_type" in keys and "response_type" not in keys:
+        return "targets"
+    if "actor_type" in keys and "response_type" not in keys:
+        return "actors"
+    if "source_kind" in keys or ("url" in keys and "publisher" in keys):
+        return "sources"
+    return "responses"
+
+
+def is_web_url(value) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if database != DATABASE or value is None or value == "":
+        return None
+    if column in URL_COLUMNS:
+        if is_web_url(value):
+            return Markup('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>').format(value, value)
+        return None
+    target = id_table(row, column, table)
+    if target is None or not isinstance(value, (str, int)):
+        return None
+    return Markup('<a class="row-link" href="/{}/{}/{}">{}</a>').format(
+        DATABASE, target, tilde_encode(str(value)), value)

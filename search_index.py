@@ -1,0 +1,41 @@
+"""The cross-script search index, built once with the database.
+
+For every response, target and actor, the folded form of its text (plugins/search_fold.py: one Latin skeleton
+for Cyrillic, łacinka and every common romanisation) goes into a contentless FTS5 table whose rowid is the
+row's rowid: `responses_fold`, `targets_fold`, `actors_fold`. Contentless (content='') because the
+original text is already in the database: the index stores only what it needs to match and rank.
+The queries fold what the reader typed with the same function (the SQL function search_fts), so a query in
+any script or spelling meets the index in the same form.
+"""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import sqlite_utils
+
+_spec = importlib.util.spec_from_file_location(
+    "belarus_search_fold", Path(__file__).resolve().parent / "plugins" / "search_fold.py")
+search_fold = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(search_fold)
+
+# Which text of each table the folded index reads (the rowid first).
+SOURCES = {
+    # A response by its own words and by every name of its actor and the actor's parent (Lithuania, Літва, Литва).
+    "responses_fold": """
+        select r.rowid, r.title, r.description, r.instrument, r.notes, r.id,
+               a.name, a.name_be, a.name_ru, p.name, p.name_be, p.name_ru
+        from responses r join actors a on a.id = r.actor_id left join actors p on p.id = a.parent_id""",
+    # A target by every name form: English, Belarusian, Russian, the spellings of the lists, and its role.
+    "targets_fold": "select rowid, id, name, name_be, name_ru, name_variants, role from targets",
+    # An actor by its names and its id (lt, eu-council).
+    "actors_fold": "select rowid, id, name, name_be, name_ru, iso_code from actors",
+}
+
+
+def build(db: sqlite_utils.Database) -> None:
+    for table, select in SOURCES.items():
+        db.execute(f"create virtual table {table} using fts5(folded, content = '', "
+                   "tokenize = 'unicode61 remove_diacritics 2')")
+        rows = ((row[0], search_fold.index_text(*row[1:])) for row in db.execute(select).fetchall())
+        db.conn.executemany(f"insert into {table} (rowid, folded) values (?, ?)", rows)
