@@ -11,7 +11,8 @@ date, names, dates of birth, registration numbers) are the EU's own, and every d
 the implementing act of the listing round where data/sources.csv has it, otherwise the consolidated
 Regulation 765/2006 on EUR-Lex. The script stops with a clear message if the annex is absent.
 
-Idempotent: running it twice gives the same files. Matching across lists: scripts/listings.py.
+Entries listed before 1 August 2020 (four people listed on 24 September 2004) are outside the period the
+dataset covers and are left out. Idempotent: running it twice gives the same files. Matching across lists: scripts/listings.py.
 """
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ ACTS = {
     "2025-10-23": ("Council Decision (CFSP) 2025/2040", "s-eurlex-2025-10-23-dec-2025-2040-el"),
 }
 KNOWN_IMPL = {"2020-10-02": "Council Implementing Regulation (EU) 2020/1387"}
+PERIOD_START = "2020-08-01"
 MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
                                        "september", "october", "november", "december"], 1)}
 
@@ -73,6 +75,8 @@ def entries(annex: Path, known: set[str]) -> list[L.Entry]:
             if row["annex"] not in ("I.A", "I.B") or not row["startDate"].strip():
                 continue
             day = parse_date(row["startDate"])
+            if day < PERIOD_START:
+                continue  # listed before the period this dataset covers (the 2004 listings): left out, counted by main()
             # The annex of 2025 prints 19.7.2025 for the round of Decision 2025/1471 of 18 July 2025 (in force the day after publication).
             act_day = "2025-07-18" if day == "2025-07-19" else day
             names = L.split_names(row["alias"]) + L.split_names(row["weakAlias"]) + L.split_names(row["previousName"])

@@ -83,8 +83,9 @@ def entries(raw: Path, data: Path, own: dict | None = None) -> list[L.Entry]:
                 e.notes = (f"The UK list dates this designation 31 December 2020, when the UK's own Belarus regulations replaced the EU regime; "
                            f"the UK applied the EU listing of {d['listed_on']} as an EU member state and in the transition period, so that is the first listing date.")
             else:
-                e.notes = ("31 December 2020 is when the UK's own Belarus regulations replaced the EU regime; no earlier UK or EU listing of this "
-                           "target is recorded in the dataset, so the UK list's date is kept.")
+                e.notes = ("31 December 2020 is when the UK's own Belarus regulations replaced the EU regime. No earlier UK or EU listing of this "
+                           "target within the dataset's period (from 1 August 2020) is recorded: where the EU listed it earlier (2004-2012), the UK "
+                           "applied that listing as an EU member state. The UK list's date is kept.")
         out.append(e)
     return out
 

@@ -323,7 +323,7 @@ def apply(actor: str, entries: list[Entry], data: Path, *, sources: list[dict], 
             if v and v != t["name"] and v not in variants and not is_cyrillic(v):
                 variants.append(v)
         t["name_variants"] = " | ".join(variants)
-        t["role"] = t.get("role") or e.role[:300]
+        t["role"] = (t.get("role") or e.role[:300]).strip()
         t["date_of_birth"] = t.get("date_of_birth") or e.dob
         if e.name_source_id and not t.get("no_cyrillic_name"):
             if e.name_be and not t.get("name_be"):
