@@ -41,7 +41,7 @@ SOURCE = {
     "source_kind": "official",
     "language": "en",
 }
-TARGET_FIELDS = ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "role_category", "date_of_birth", "ofac_ent_num", "name_be_source_id", "name_ru_source_id", "no_cyrillic_name", "notes"]
+TARGET_FIELDS = ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "date_of_birth", "ofac_ent_num", "name_be_source_id", "name_ru_source_id", "no_cyrillic_name", "notes", "role_category"]
 DESIGNATION_FIELDS = ["id", "target_id", "actor_id", "listed_on", "listed_on_basis", "delisted_on", "program", "response_id", "source_id", "notes"]
 TYPES = {"individual": "person", "-0-": "entity", "vessel": "vessel", "aircraft": "aircraft"}
 # Entries designated before the first snapshot, dated from the round that designated them (ent_num -> round).

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET_FIELDS = ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "role_category",
-                 "date_of_birth", "ofac_ent_num", "name_be_source_id", "name_ru_source_id", "no_cyrillic_name", "notes"]
+TARGET_FIELDS = ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role",
+                 "date_of_birth", "ofac_ent_num", "name_be_source_id", "name_ru_source_id", "no_cyrillic_name", "notes", "role_category"]
 DESIGNATION_FIELDS = ["id", "target_id", "actor_id", "listed_on", "listed_on_basis", "delisted_on", "program",
                       "response_id", "source_id", "notes"]
 MATCH_FIELDS = ["actor_id", "list_ref", "target_id", "decision", "evidence", "list_name", "date_of_birth",
