@@ -11,6 +11,8 @@ date, names, dates of birth, registration numbers) are the EU's own, and every d
 the implementing act of the listing round where data/sources.csv has it, otherwise the consolidated
 Regulation 765/2006 on EUR-Lex. The script stops with a clear message if the annex is absent.
 
+Entries listed after the consolidated text of 26 February 2025 whose act is not among the sources cite the
+listing round's report where the dataset has the round, and are left out otherwise (named in the output).
 Entries listed before 1 August 2020 (four people listed on 24 September 2004) are outside the period the
 dataset covers and are left out. Idempotent: running it twice gives the same files. Matching across lists: scripts/listings.py.
 """
@@ -53,6 +55,7 @@ ACTS = {
 }
 KNOWN_IMPL = {"2020-10-02": "Council Implementing Regulation (EU) 2020/1387"}
 PERIOD_START = "2020-08-01"
+LEFT_OUT: list[str] = []
 MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
                                        "september", "october", "november", "december"], 1)}
 
@@ -129,7 +132,25 @@ def run(annex: Path, data: Path) -> dict:
         sys.exit(f"import_eu: the EU annex transcription is not at {annex}. It is read from ../shared/sources/"
                  "eu-reg-765-2006-annex/ (never copied into the project: CC BY-NC). Pass --annex PATH.")
     es = entries(annex, set())
-    return L.apply(ACTOR, es, data, sources=CONSOLIDATED, round_for=round_for,
+    # A listing after the latest consolidated text the dataset cites, whose act is not among the sources:
+    # cite the listing round's own source where the dataset has the round, else leave the entry out.
+    rounds = [r for r in L.read(data / "responses.csv") if r["actor_id"] == ACTOR and r["response_type"] == "individual_sanctions"]
+    rs: dict[str, list[str]] = {}
+    for x in L.read(data / "response_sources.csv"):
+        rs.setdefault(x["response_id"], []).append(x["source_id"])
+    kept = []
+    for e in es:
+        if e.source_id == CONSOLIDATED[1]["id"] and e.listed_on > "2025-02-26":
+            r = L.find_round(e.listed_on, rounds)
+            if not (r and rs.get(r["id"])):
+                LEFT_OUT.append(e.ref)
+                continue
+            e.source_id, e.basis = rs[r["id"]][0], "list_date"
+            e.name_source_id = ""
+            e.notes = ("Dated by the date of listing printed in Annex I (consolidated version of 24 April 2026); the act of that date "
+                       "is not among the dataset's sources, so the source is the report of the listing round.")
+        kept.append(e)
+    return L.apply(ACTOR, kept, data, sources=CONSOLIDATED, round_for=round_for,
                    keep_row=lambda d: "SWIFT" in d["program"])
 
 
@@ -140,7 +161,8 @@ def main() -> None:
     args = ap.parse_args()
     stats = run(args.annex, args.data)
     print(f"imported {stats['entries']} EU Annex I entries: {stats['automatic']} matched automatically, "
-          f"{stats['manual']} by hand, {stats['new']} new targets")
+          f"{stats['manual']} by hand, {stats['new']} new targets"
+          + (f"; left out for want of a source for their act: {', '.join(LEFT_OUT)}" if LEFT_OUT else ""))
 
 
 if __name__ == "__main__":
