@@ -54,6 +54,9 @@ EARLIER = {**{n: OCT_2020 for n in ["29642", "29662", "29663", "29664", "29671",
 AUG_2021 = ("2021-08-09", "press_release", "s-whitehouse-2021-08-09-fact-sheet-eo-belarus", "us-treasury-2021-08-09-44-designations-belaruskali",
             "Named in the White House fact sheet of 9 August 2021 on that day's designations (the National Olympic Committee).")
 EARLIER["32676"] = AUG_2021
+JUN_2021 = ("2021-06-21", "reported", "s-upi-2021-06-21-us-freezes-assets-lukashenko-press-secretary", "us-treasury-2021-06-21-16-individuals-5-entities",
+            "Named among the Treasury's designations of 21 June 2021 (E.O. 13405), as reported.")
+EARLIER.update({"31949": JUN_2021, "31950": JUN_2021})  # Natallia Eismant, Natallia Kachanava
 EO14038 = ("2021-08-09", "official_act", "s-whitehouse-2021-08-09-fact-sheet-eo-belarus", "us-treasury-2021-08-09-44-designations-belaruskali",
            "Designated under E.O. 14038, signed on 9 August 2021, and on the list in the first snapshot (18 August 2021): designated on 9 August 2021.")
 MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}

@@ -96,6 +96,10 @@ def first_own(data: Path) -> dict:
 
 
 def round_for(day, es, sources):
+    if day <= BREXIT:
+        # Before 2021 the UK applied EU listings (and its own of 29 September 2020, a round already recorded):
+        # no UK listing round of its own to add.
+        return None, []
     row = L.new_round(ACTOR, day, es, who="The United Kingdom", regime=REGIME, instrument=REGIME,
                       extra=" (asset freeze and other measures; these are the designations of that date still on the UK Sanctions List)")
     return row, [SOURCE["id"]]

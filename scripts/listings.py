@@ -409,10 +409,14 @@ def find_round(day: str, rounds: list[dict]) -> dict | None:
     for r in rounds:
         if len(r["date"]) == 10:
             gap = (dt.date.fromisoformat(r["date"]) - d).days
-            if 0 < gap <= 6:  # announced up to six days after the act that made the listing
-                near.append((gap, r["id"], r))
+            # announced up to six days after the act that made the listing, or the day before it took effect
+            if -1 <= gap <= 6 and gap != 0:
+                near.append((abs(gap), r["id"], r))
     if near:
         return sorted(near)[0][2]
+    month = [r for r in rounds if len(r["date"]) == 7 and day.startswith(r["date"])]
+    if month:  # a round known only to the month
+        return sorted(month, key=lambda r: r["id"])[0]
     return None
 
 
@@ -429,10 +433,14 @@ def recount(responses: list[dict], designations: list[dict], actor: str) -> None
         n = counts.get(r["id"], 0)
         if not r.get("targets_count") and n:
             r["targets_count"] = str(n)
-        elif r.get("targets_count") and n and str(n) != r["targets_count"]:
+        elif r.get("targets_count") and n and n < int(r["targets_count"]):
             notes = (notes + " " if notes else "") + (
                 f"{COUNT_NOTE} {n} of the {r['targets_count']} listed (the lists imported are current lists: "
                 "people delisted since, and listings under other regimes or made by other acts of the same round, are not among them).")
+        elif r.get("targets_count") and n and n > int(r["targets_count"]):
+            notes = (notes + " " if notes else "") + (
+                f"{COUNT_NOTE} {n}, more than the {r['targets_count']} the sources of this row give: the lists date {n} listings "
+                "to this round's act or day (listings the sources do not count, or made by another act of the same days).")
         r["notes"] = notes
 
 
