@@ -12,6 +12,11 @@ data/target_matches.csv, so a re-run gives the same target ids:
 - `new`: no target matched; a new target was made. Weaker candidates (same name skeleton, no date of birth
   to compare) are named in `evidence` so that they can be reviewed and turned into `manual` rows.
 
+To decide by hand: set the row's `decision` to `manual`, its `target_id` and a reason in `evidence` (starting
+"reviewed by hand"), then `make imports`. If the row moves an entry away from a target the imports made, delete
+that old target's designations in data/designations.csv first: an import removes the rows of the targets its
+entries pointed to when it last ran, and the old target is no longer named in target_matches.csv.
+
 Idempotent: every output is a function of the raw list and of the files it writes back.
 """
 from __future__ import annotations
