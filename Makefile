@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8001
 CSVS := $(wildcard data/*.csv)
 
-.PHONY: install build serve test clean browser publish stress bench
+.PHONY: install build serve test clean browser publish stress bench imports
 
 install: $(VENV)/.installed
 
@@ -29,6 +29,16 @@ build: belarus.db inspect-data.json
 
 serve: build
 	$(BIN)/python app.py serve --host $(HOST) --port $(PORT)
+
+# Re-run every list import in order (US first; the EU before the UK, whose transfer-dated entries take EU dates).
+# Each is idempotent; the EU annex is read from ../shared/sources (never copied: see scripts/import_eu.py).
+imports: install
+	$(BIN)/python scripts/import_ofac.py
+	$(BIN)/python scripts/import_eu.py
+	$(BIN)/python scripts/import_uk.py
+	$(BIN)/python scripts/import_ca.py
+	$(BIN)/python scripts/import_nz.py
+	$(BIN)/python scripts/import_au.py
 
 browser:
 	@scripts/ensure-chromium

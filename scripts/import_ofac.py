@@ -9,8 +9,12 @@ Idempotent: running it twice gives the same files. It owns the US designation ro
 
 - an entry first seen in a snapshot (`added`) is dated by that snapshot: `listed_on_basis = list_snapshot`
   (the day it appeared in the published list, within hours of OFAC's update — not the legal designation date);
-- an entry already `present` in the first snapshot (2021-08-18) was designated earlier and is left
-  undated (`listed_on_basis = undated`);
+- an entry already `present` in the first snapshot (2021-08-18) was designated earlier: it is dated from the
+  round that designated it where a source names it (EARLIER below: the Treasury press release of
+  2 October 2020, `press_release`; the report of the Treasury's 23 December 2020 designations, `reported`),
+  or, for an entry under program BELARUS-EO14038, by the executive order itself: E.O. 14038 was signed on
+  9 August 2021 and the first snapshot is of 18 August, so its designations present then are those of
+  9 August 2021 (`official_act`); the others are left undated (`listed_on_basis = undated`);
 - an entry `removed` and not added back is delisted on that snapshot's date.
 
 A designation is linked to a US Treasury listing round in responses.csv when one is dated on the snapshot
@@ -37,9 +41,24 @@ SOURCE = {
     "source_kind": "official",
     "language": "en",
 }
-TARGET_FIELDS = ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "date_of_birth", "ofac_ent_num", "name_be_source_id", "name_ru_source_id", "no_cyrillic_name", "notes"]
+TARGET_FIELDS = ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "date_of_birth", "ofac_ent_num", "name_be_source_id", "name_ru_source_id", "no_cyrillic_name", "notes", "role_category"]
 DESIGNATION_FIELDS = ["id", "target_id", "actor_id", "listed_on", "listed_on_basis", "delisted_on", "program", "response_id", "source_id", "notes"]
 TYPES = {"individual": "person", "-0-": "entity", "vessel": "vessel", "aircraft": "aircraft"}
+# Entries designated before the first snapshot, dated from the round that designated them (ent_num -> round).
+OCT_2020 = ("2020-10-02", "press_release", "s-treasury-2020-10-02-sm1143", "us-treasury-2020-10-02-eight-officials-designated",
+            "Named in the Treasury press release of 2 October 2020 (E.O. 13405).")
+DEC_2020 = ("2020-12-23", "reported", "s-belsat-2020-12-us-sanctions-omon-cec", "us-treasury-2020-12-23-cec-omon-kgb-alpha",
+            "Named among the Treasury's designations of 23 December 2020 (E.O. 13405), as reported.")
+EARLIER = {**{n: OCT_2020 for n in ["29642", "29662", "29663", "29664", "29671", "29673", "29674", "29675"]},
+           **{n: DEC_2020 for n in ["30545", "30546", "30547", "30702", "30701"]}}
+AUG_2021 = ("2021-08-09", "press_release", "s-whitehouse-2021-08-09-fact-sheet-eo-belarus", "us-treasury-2021-08-09-44-designations-belaruskali",
+            "Named in the White House fact sheet of 9 August 2021 on that day's designations (the National Olympic Committee).")
+EARLIER["32676"] = AUG_2021
+JUN_2021 = ("2021-06-21", "reported", "s-upi-2021-06-21-us-freezes-assets-lukashenko-press-secretary", "us-treasury-2021-06-21-16-individuals-5-entities",
+            "Named among the Treasury's designations of 21 June 2021 (E.O. 13405), as reported.")
+EARLIER.update({"31949": JUN_2021, "31950": JUN_2021})  # Natallia Eismant, Natallia Kachanava
+EO14038 = ("2021-08-09", "official_act", "s-whitehouse-2021-08-09-fact-sheet-eo-belarus", "us-treasury-2021-08-09-44-designations-belaruskali",
+           "Designated under E.O. 14038, signed on 9 August 2021, and on the list in the first snapshot (18 August 2021): designated on 9 August 2021.")
 MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
 
 
@@ -108,6 +127,10 @@ def history(raw: Path) -> dict[str, dict]:
     return entries
 
 
+def by_ent_ids(targets: dict) -> set:
+    return {t["id"] for t in targets.values() if t.get("ofac_ent_num")}
+
+
 def match_round(day: str, rounds: list[dict]) -> str:
     d = dt.date.fromisoformat(day)
     for r in rounds:
@@ -120,7 +143,7 @@ def run(raw: Path, data: Path) -> tuple[int, int]:
     entries = history(raw)
     targets = {t["id"]: t for t in read(data / "targets.csv")}
     by_ent = {t["ofac_ent_num"]: t for t in targets.values() if t.get("ofac_ent_num")}
-    designations = [d for d in read(data / "designations.csv") if d["source_id"] != SOURCE["id"]]
+    designations = [d for d in read(data / "designations.csv") if not (d["actor_id"] == ACTOR and d["target_id"] in by_ent_ids(targets))]
     rounds = sorted((r for r in read(data / "responses.csv")
                      if r["actor_id"] == ACTOR and r["response_type"] == "individual_sanctions"),
                     key=lambda r: r["date"], reverse=True)
@@ -147,22 +170,29 @@ def run(raw: Path, data: Path) -> tuple[int, int]:
         target["role"] = target.get("role") or value(row["title"])
         target["date_of_birth"] = target.get("date_of_birth") or birth_date(row["remarks"])
         listed = e["first"] or ""
-        designations.append({
+        program = value(row["program"]).replace("] [", "; ")
+        d = {
             "id": f"{ACTOR}_{target['id']}_1",
             "target_id": target["id"], "actor_id": ACTOR,
             "listed_on": listed,
             "listed_on_basis": "list_snapshot" if listed else "undated",
             "delisted_on": e["removed"] or "",
-            "program": value(row["program"]).replace("] [", "; "),
+            "program": program,
             "response_id": match_round(listed, rounds) if listed else "",
             "source_id": SOURCE["id"],
             "notes": "" if listed else "On the SDN list in the first snapshot (2021-08-18): designated earlier; the list file does not date it.",
-        })
+        }
+        earlier = EARLIER.get(ent) or (EO14038 if not listed and "BELARUS-EO14038" in program else None)
+        if not listed and earlier:
+            day, basis, source, response, note = earlier
+            d.update(listed_on=day, listed_on_basis=basis, source_id=source, notes=note,
+                     response_id=response if any(r["id"] == response for r in rounds) else "")
+        designations.append(d)
     sources = [s for s in read(data / "sources.csv") if s["id"] != SOURCE["id"]] + [SOURCE]
     write(data / "targets.csv", TARGET_FIELDS, list(targets.values()), key=lambda t: t["id"])
     write(data / "designations.csv", DESIGNATION_FIELDS, designations, key=lambda d: d["id"])
     write(data / "sources.csv", list(SOURCE), sources, key=lambda s: s["id"])
-    return len(entries), sum(1 for d in designations if d["source_id"] == SOURCE["id"])
+    return len(entries), sum(1 for d in designations if d["actor_id"] == ACTOR and d["target_id"] in taken)
 
 
 def main() -> None:

@@ -53,8 +53,12 @@ VALID = {
          "parliamentary-resolution", "", "", "", "", "single_nonofficial", "", "", "0.1.0", "0.1.0"],
     ],
     "targets.csv": [
-        ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "date_of_birth", "ofac_ent_num", "name_be_source_id", "name_ru_source_id", "no_cyrillic_name", "notes"],
-        ["person-a", "Person A", "person", "Асоба А", "Лицо А", "Persona A | Person Ah", "Official", "1960-01-02", "1", "s-two", "s-one", "", ""],
+        ["id", "name", "target_type", "name_be", "name_ru", "name_variants", "role", "date_of_birth", "ofac_ent_num", "name_be_source_id", "name_ru_source_id", "no_cyrillic_name", "notes", "role_category"],
+        ["person-a", "Person A", "person", "Асоба А", "Лицо А", "Persona A | Person Ah", "Official", "1960-01-02", "1", "s-two", "s-one", "", "", "officials"],
+    ],
+    "target_matches.csv": [
+        ["actor_id", "list_ref", "target_id", "decision", "evidence", "list_name", "date_of_birth",
+         "registration_number", "name_cyrillic", "role_category"],
     ],
     "designations.csv": [
         ["id", "target_id", "actor_id", "listed_on", "listed_on_basis", "delisted_on", "program", "response_id", "source_id", "notes"],

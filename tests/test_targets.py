@@ -59,7 +59,7 @@ def test_ofac_import_from_scratch(tmp_path):
 def test_designations_counts_by_basis(built_db):
     db = sqlite3.connect(built_db)
     us = dict(db.execute("select listed_on_basis, count(*) from designations where actor_id = 'us-treasury' group by 1"))
-    assert us == {"list_snapshot": 142, "undated": 105}
+    assert us == {"list_snapshot": 142, "undated": 56, "official_act": 34, "press_release": 9, "reported": 6}
 
 
 @pytest.mark.parametrize("spelling", ["Lukashenko", "Lukashenka", "Лукашенко", "Лукашэнка"])
@@ -86,12 +86,12 @@ async def test_target_row_page_shows_timeline_and_sources(ds, built_db):
 
 async def test_alignment_lag_hand_checked(ds):
     """MZKT: listed by the EU on 2020-12-17, first seen on the US list on 2022-02-25 (435 days later),
-    listed by Canada on 2022-11-22 (705 days later) — computed by hand from those dates."""
+    listed by Canada on 2022-03-08 (446 days later, SOR/2022-49) — computed by hand from those dates."""
     rows = (await ds.client.get("/belarus/alignment_lag.json", params={"_shape": "array"})).json()
     lags = {r["jurisdiction"]: (r["listed_on"], r["lag_days"]) for r in rows if r["target_id"] == "minsk-wheel-tractor-plant"}
     assert lags["Council of the European Union"] == ("2020-12-17", 0)
     assert lags["US Department of the Treasury (OFAC)"] == ("2022-02-25", 435)
-    assert lags["Canada"] == ("2022-11-22", 705)
+    assert lags["Canada"] == ("2022-03-08", 446)  # Canada's list: SOR/2022-49 of 8 March 2022
 
 
 async def test_alignment_median_matches_python(ds, built_db):
@@ -201,3 +201,93 @@ async def test_row_pages_say_why_there_is_no_cyrillic_name(ds, built_db):
     named = db.execute("select id from targets where name_ru is not null limit 1").fetchone()[0]
     html = (await ds.client.get(f"/belarus/targets/{named}")).text
     assert "names-none" not in html
+
+
+# --- Every list, one target per person or entity (issue 15) ---------------------------------------------
+LIST_IMPORTS = ["import_ofac.py", "import_eu.py", "import_uk.py", "import_ca.py", "import_nz.py", "import_au.py"]
+
+
+@pytest.mark.parametrize("script", LIST_IMPORTS)
+def test_each_list_import_rerun_changes_nothing(tmp_path, script):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    args = [sys.executable, f"scripts/{script}", "--data", str(data)]
+    if script != "import_eu.py":
+        args += ["--raw", str(ROOT / "data" / "raw" / {"import_ofac.py": "ofac-sdn", "import_uk.py": "uk-belarus-regime",
+                 "import_ca.py": "ca-sema-belarus", "import_nz.py": "nz-russia-sanctions-belarus",
+                 "import_au.py": "au-dfat-belarus-mentions"}[script])]
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    for name in ["targets.csv", "designations.csv", "target_matches.csv", "responses.csv", "response_sources.csv", "sources.csv"]:
+        assert (data / name).read_bytes() == (ROOT / "data" / name).read_bytes(), f"{script} changed data/{name}: run make imports"
+
+
+def test_eu_import_fails_clearly_without_the_annex(tmp_path):
+    proc = subprocess.run([sys.executable, "scripts/import_eu.py", "--annex", str(tmp_path / "absent.csv"), "--data", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode != 0 and "never copied into the project" in proc.stderr
+    assert not list((ROOT / "data" / "raw").glob("eu-*")), "the EU annex transcription (CC BY-NC) must not be in the project"
+
+
+def test_no_two_targets_share_a_strong_identifier():
+    matches = read(ROOT / "data" / "target_matches.csv")
+    targets = {t["id"]: t for t in read(ROOT / "data" / "targets.csv")}
+    seen = {}
+    for m in matches:
+        assert m["target_id"] in targets, m
+        keys = [("reg", r.strip()) for r in m["registration_number"].split(" | ") if r.strip()]
+        for c in m["name_cyrillic"].split(" | "):
+            words = c.casefold().replace("ё", "е").split()
+            if len(words) >= 3 and targets[m["target_id"]]["target_type"] == "person" and len(m["date_of_birth"]) == 10:
+                keys.append(("cyrillic+dob", " ".join(sorted(words)) + " " + m["date_of_birth"]))
+        for k in keys:
+            other = seen.setdefault(k, m["target_id"])
+            assert other == m["target_id"], f"{k} is on two targets: {other} and {m['target_id']}"
+    for t in targets.values():
+        if t["ofac_ent_num"]:
+            k = ("ofac", t["ofac_ent_num"])
+            assert seen.setdefault(k, t["id"]) == t["id"]
+
+
+def test_every_match_decision_says_why():
+    for m in read(ROOT / "data" / "target_matches.csv"):
+        assert m["decision"] in {"automatic", "manual", "new"}
+        if m["decision"] == "manual":
+            assert m["evidence"].startswith("reviewed by hand"), m
+        if m["decision"] == "automatic":
+            assert m["evidence"].startswith("same "), m
+
+
+def test_list_coverage_and_dates(built_db):
+    db = sqlite3.connect(built_db)
+    total, = db.execute("select count(*) from designations").fetchone()
+    assert total >= 1000
+    per = dict(db.execute("select actor_id, count(*) from designations group by 1"))
+    for actor in ["eu-council", "gb", "ca", "us-treasury"]:
+        assert per[actor] >= 100, actor
+    assert per["nz"] >= 50 and per["au"] >= 30
+    multi, = db.execute("select count(*) from (select target_id from designations group by 1 having count(distinct actor_id) >= 2)").fetchone()
+    assert multi >= 150
+    undated = db.execute("select id, notes from designations where length(coalesce(listed_on, '')) != 10").fetchall()
+    assert len(undated) <= 0.05 * total
+    assert all(notes for _, notes in undated if not _.startswith(("jp_", "no_", "eu-council_belarussian-bank")))
+
+
+@pytest.mark.parametrize("actor, target, day", [
+    ("eu-council", "alyaksandr-ryhorovich-lukashenka", "2020-11-06"),
+    ("eu-council", "belaruskali-oao", "2022-06-03"),
+    ("ca", "alyaksandr-ryhorovich-lukashenka", "2020-09-28"),
+    ("gb", "alyaksandr-ryhorovich-lukashenka", "2020-09-29"),
+    ("us-treasury", "yuriy-khadzymuratavich-karaeu", "2020-10-02"),
+])
+def test_spot_checks(built_db, actor, target, day):
+    db = sqlite3.connect(built_db)
+    days = {r[0] for r in db.execute("select listed_on from designations where actor_id = ? and target_id = ?", (actor, target))}
+    assert day in days, (actor, target, days)
+
+
+def test_canada_first_belarus_listings_are_of_28_september_2020(built_db):
+    db = sqlite3.connect(built_db)
+    first, n = db.execute("select min(listed_on), count(*) from designations where actor_id = 'ca' and listed_on = "
+                          "(select min(listed_on) from designations where actor_id = 'ca' and listed_on_basis = 'list_date')").fetchone()
+    assert first == "2020-09-28" and n >= 11
