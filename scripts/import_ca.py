@@ -26,6 +26,7 @@ REGIME = "Special Economic Measures (Belarus) Regulations"
 # Registration date of each amending regulation -> (SOR number, its Canada Gazette source in data/sources.csv).
 ACTS = {
     "2020-09-28": ("SOR/2020-214", "s-canadagazette-2020-10-14-sor-2020-214"),
+    "2020-11-05": ("SOR/2020-241", "s-canadagazette-2020-11-25-sor-2020-241"),
     "2020-10-14": ("SOR/2020-228", "s-canadagazette-2020-10-28-sor-2020-228"),
     "2021-12-02": ("SOR/2021-236", "s-canadagazette-2021-12-22-sor-2021-236"),
     "2022-03-08": ("SOR/2022-49", "s-canadagazette-2022-03-30-sor-2022-49"),
