@@ -148,6 +148,11 @@ def run(raw: Path, data: Path) -> tuple[int, int]:
                      if r["actor_id"] == ACTOR and r["response_type"] == "individual_sanctions"),
                     key=lambda r: r["date"], reverse=True)
     taken = {t["id"] for t in targets.values() if not t.get("ofac_ent_num")}
+    # The source of each round's date (the first source marked as supporting the date), to date a listing by its action.
+    act_sources: dict[str, str] = {}
+    for link in read(data / "response_sources.csv"):
+        if "date" in link["supports"].split("; ") or link["supports"].startswith("date"):
+            act_sources.setdefault(link["response_id"], link["source_id"])
     for ent in sorted(entries, key=int):
         e = entries[ent]
         row = e["row"]
@@ -182,6 +187,11 @@ def run(raw: Path, data: Path) -> tuple[int, int]:
             "source_id": SOURCE["id"],
             "notes": "" if listed else "On the SDN list in the first snapshot (2021-08-18): designated earlier; the list file does not date it.",
         }
+        act = next((r for r in rounds if r["id"] == d["response_id"]), None)
+        if act and act["date"] != listed and act_sources.get(act["id"]):
+            # The list file changed a day or two after the action: the designation takes the action's date.
+            d.update(listed_on=act["date"], listed_on_basis="reported", source_id=act_sources[act["id"]],
+                     notes=f"First in OFAC's list file of {listed}; dated by the OFAC action it belongs to.")
         earlier = EARLIER.get(ent) or (EO14038 if not listed and "BELARUS-EO14038" in program else None)
         if not listed and earlier:
             day, basis, source, response, note = earlier
