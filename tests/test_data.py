@@ -434,3 +434,21 @@ async def test_sanction_axes_are_faceted_and_cross_tabulated(ds):
     q = (await ds.client.get("/belarus/sanction_axes.json?_shape=objects")).json()
     assert sum(r["sanctions"] for r in q["rows"]) == sqlite3.connect(ds.databases["belarus"].path).execute(
         "select count(*) from responses where is_sanction = 'yes'").fetchone()[0]
+
+
+def test_audit_publishes_the_drawn_sample_with_evidence():
+    """docs/AUDIT.md checks exactly the 40 responses and 20 designations that scripts/audit_draw.py draws (fixed seed,
+    audited commit), each with a verdict and, unless unverifiable, the URL of the page read."""
+    import re
+    drawn = json.loads(subprocess.run([sys.executable, str(ROOT / "scripts" / "audit_draw.py")], capture_output=True,
+                                      text=True, check=True).stdout)
+    rows = {}
+    for line in (ROOT / "docs" / "AUDIT.md").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"\| ([RD])(\d+) \| ([^|]+) \| (correct|minor|error|unverifiable) \|[^|]*\| ([^|]*) \|", line)
+        if m:
+            rows[m[1] + m[2]] = (m[3].strip(), m[4], m[5].strip())
+    responses = [rows[f"R{i}"][0] for i in range(1, 41)]
+    designations = [rows[f"D{i}"][0] for i in range(1, 21)]
+    assert responses == drawn["responses"] and designations == drawn["designations"]
+    for verdict_row, (rid, verdict, url) in rows.items():
+        assert verdict == "unverifiable" or url.startswith(("http://", "https://")), verdict_row
