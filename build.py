@@ -16,7 +16,11 @@ CRLF line endings.
 from __future__ import annotations
 
 import argparse
+import array
+import codecs
 import csv
+import gc
+import unicodedata
 import datetime as dt
 import hashlib
 import io
@@ -24,9 +28,11 @@ import json
 import shutil
 import zipfile
 import math
+import operator
 import os
 import re
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +74,7 @@ SPARSE_INDEXES = {"responses": {"responds_to_id": ["responds_to_id", "date", "id
 QUERIES_FILE = ROOT / "plugins" / "queries.yml"
 FTS_ROWID = "response_rowid"
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
-csv.field_size_limit(10_000_000)
+CACHE_KIB = 256 * 1024  # SQLite page cache while building (KiB); keeps the peak well under 1 GB at 1M responses
 
 
 @dataclass(order=True)
@@ -90,32 +96,60 @@ class BuildError(Exception):
 
 # --------------------------------------------------------------------------- reading
 
+BAD_BYTES_SHOWN = 20  # invalid UTF-8 bytes reported one by one before a summary line
+
+
 def decode(raw: bytes, path: str, problems: list[Problem]) -> str:
-    """UTF-8 text with the BOM dropped; each bad byte and NUL reported. Line endings are left to the CSV parser."""
+    """UTF-8 text with the BOM dropped; bad bytes and NULs reported. Line endings are left to the CSV parser.
+
+    A file saved in another encoding gets one message, not one per byte: if its bytes read as Windows-1251
+    Cyrillic, the message says so. Otherwise the first few bad bytes are listed with their positions."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("utf-8", errors="replace")
-        pos = 0
-        while True:
-            try:
-                raw[pos:].decode("utf-8")
-                break
-            except UnicodeDecodeError as e:
-                bad = pos + e.start
-                before = raw[:bad]
-                line = before.count(b"\n") + 1
-                col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
-                problems.append(Problem(path, line, col, f"invalid UTF-8 byte 0x{raw[bad]:02x}: save the file as UTF-8"))
-                pos = bad + max(1, e.end - e.start)
+    bad: list[int] = []
+
+    def record(e: UnicodeDecodeError):
+        bad.append(e.start)
+        return "\ufffd", e.start + 1
+
+    codecs.register_error("build-record-bad-bytes", record)
+    text = raw.decode("utf-8", errors="build-record-bad-bytes")
+    if bad:
+        first = bad[0]
+        line, col = _position(raw, first)
+        if len(bad) > 10 and _looks_cp1251(raw):
+            problems.append(Problem(path, line, col, f"the file is not UTF-8: it looks like Windows-1251 (Cyrillic), "
+                                    f"{len(bad):,} bytes are not valid UTF-8. Save it as UTF-8 (Excel: Save As "
+                                    "'CSV UTF-8'; LibreOffice: character set 'Unicode (UTF-8)')"))
+        else:
+            prev, prev_line = 0, 1
+            for pos in bad[:BAD_BYTES_SHOWN]:
+                prev_line += raw.count(b"\n", prev, pos)
+                start = raw.rfind(b"\n", 0, pos) + 1
+                c = len(raw[start:pos].decode("utf-8", "replace")) + 1
+                problems.append(Problem(path, prev_line, c, f"invalid UTF-8 byte 0x{raw[pos]:02x}: save the file as UTF-8"))
+                prev = pos
+            if len(bad) > BAD_BYTES_SHOWN:
+                problems.append(Problem(path, line, col, f"{len(bad) - BAD_BYTES_SHOWN:,} more bytes are not valid UTF-8 "
+                                        "(only the first are listed): save the file as UTF-8"))
     if "\x00" in text:
         for n, line_text in enumerate(text.splitlines(), 1):
             if "\x00" in line_text:
                 problems.append(Problem(path, n, line_text.index("\x00") + 1, "NUL byte in the file"))
         text = text.replace("\x00", "")
     return text
+
+
+def _position(raw: bytes, pos: int) -> tuple[int, int]:
+    start = raw.rfind(b"\n", 0, pos) + 1
+    return raw.count(b"\n", 0, pos) + 1, len(raw[start:pos].decode("utf-8", "replace")) + 1
+
+
+def _looks_cp1251(raw: bytes) -> bool:
+    """Most non-ASCII characters are Cyrillic letters when the bytes are read as Windows-1251."""
+    text = raw[:1 << 20].decode("cp1251", errors="replace")
+    non_ascii = len(re.findall(r"[^\x00-\x7f]", text))
+    return non_ascii > 0 and len(re.findall("[\u0400-\u04ff]", text)) >= 0.8 * non_ascii
 
 
 def parse_date(value: str) -> tuple[dt.date, str] | None:
@@ -130,7 +164,50 @@ def parse_date(value: str) -> tuple[dt.date, str] | None:
         return None
 
 
-INTEGER_RE = re.compile(r"-?[0-9]+")
+INTEGER_RE = re.compile(r"-?[0-9]+")  # [0-9]: ASCII digits only (int() would also take '1_000' and '١٢٣')
+NUMBER_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+INT64_MIN, INT64_MAX = -2 ** 63, 2 ** 63 - 1  # what SQLite stores as a whole number
+FIRST_YEAR = 1900  # dates outside a dataset period (publication, birth) run from 1900-01-01 to the day of the build
+CELL_LIMIT = 100_000  # characters in one cell; the longest real cell is well under 1,000
+FIELD_LIMIT = 16 * 1024 * 1024  # what the Loader reads of one cell: a too-large cell is read, then refused once
+# Characters refused in any cell: C0 and C1 control characters but tab and line feed (a carriage return has its own
+# message), DEL, zero-width and invisible separators, bidirectional overrides, embeddings and isolates (they make
+# text, a URL above all, display as something else), line/paragraph separators, and a byte-order mark past the
+# start of the file. Left-to-right and right-to-left marks (U+200E, U+200F) are allowed: they only mark direction.
+FORBIDDEN_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u180e\u200b\u2028-\u202e\u2060\u2066-\u2069\ufeff"
+FORBIDDEN_RE = re.compile(f"[{FORBIDDEN_CHARS}]")
+FORMULA_START = "=+-@"  # a spreadsheet runs a cell starting with one of these as a formula
+FORMULA_SET = frozenset(FORMULA_START)
+FIRST_CHAR = operator.itemgetter(slice(0, 1))
+FORBIDDEN_OR_CR_RE = re.compile(f"[{FORBIDDEN_CHARS}\\r]")
+SAFE_URL_RE = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][^\s\\]*)?")
+
+
+def is_free_text(spec: dict) -> bool:
+    """A string column with no enumeration, pattern or format: text a person typed."""
+    c = spec.get("constraints", {})
+    return spec.get("type", "string") == "string" and not spec.get("format") and "enum" not in c and "pattern" not in c
+
+
+def char_name(ch: str) -> str:
+    return f"U+{ord(ch):04X}" + (f" ({unicodedata.name(ch)})" if unicodedata.name(ch, "") else " (a control character)")
+
+
+def cell_problems(fname: str, value: str, free_text: bool) -> list[str]:
+    """What is wrong with a cell whatever its column: hidden characters, and formulas in free text."""
+    out = []
+    m = FORBIDDEN_RE.search(value)
+    if m:
+        what = ("a byte-order mark in the middle of the file" if m.group() == "\ufeff"
+                else "an invisible or control character")
+        out.append(f"{fname}: contains {char_name(m.group())}, {what}, at character {m.start() + 1}: remove it "
+                   "(it can hide text or make it display as something else)")
+    if free_text:
+        start = value.lstrip(" \t\r\n")
+        if start[:1] in tuple(FORMULA_START):
+            out.append(f"{fname}: starts with {start[0]!r}, so a spreadsheet opening the download would run it as a formula: "
+                       "reword the start (begin with a word or a digit)")
+    return out
 
 
 def make_checker(spec: dict, period: tuple[dt.date, dt.date]):
@@ -147,6 +224,7 @@ def make_checker(spec: dict, period: tuple[dt.date, dt.date]):
     in_period = spec.get("x_period", False)
     is_uri = spec.get("format") == "uri"
     start, end = period
+    first_day = dt.date(FIRST_YEAR, 1, 1)
 
     def check(value: str):
         if enum is not None and value not in enum:
@@ -154,15 +232,20 @@ def make_checker(spec: dict, period: tuple[dt.date, dt.date]):
         typed: object = value
         if kind == "integer":
             if not INTEGER_RE.fullmatch(value):
-                return value, f"{value!r} is not a whole number"
+                return value, (f"{value!r} is not a whole number (digits 0-9 and an optional leading minus; "
+                               "no spaces, separators or other scripts' digits)")
+            if len(value.lstrip("-")) > 19 or not INT64_MIN <= int(value) <= INT64_MAX:
+                return value, f"{value!r} is out of range: a whole number must lie between {INT64_MIN} and {INT64_MAX}"
             typed = int(value)
         elif kind == "number":
-            try:
-                typed = float(value)
-            except ValueError:
-                return value, f"{value!r} is not a number"
+            if not NUMBER_RE.fullmatch(value):
+                return value, (f"{value!r} is not a number (digits 0-9, an optional leading minus and a dot for "
+                               "decimals, e.g. 1000.5; no spaces, separators or other scripts' digits)")
+            typed = float(value)
             if not math.isfinite(typed):
                 return value, f"{value!r} is not a finite number"
+            if abs(typed) > INT64_MAX:
+                return value, f"{value!r} is out of range: a number here must lie between {INT64_MIN} and {INT64_MAX}"
             if typed.is_integer() and INTEGER_RE.fullmatch(value):
                 typed = int(value)
         if minimum is not None and typed < minimum:
@@ -177,17 +260,34 @@ def make_checker(spec: dict, period: tuple[dt.date, dt.date]):
             parsed = parse_date(value)
             if parsed is None:
                 return value, f"{value!r} is not a real calendar date"
+            day, precision = parsed
             if in_period:
-                day, precision = parsed
                 earliest = {"day": start, "month": start.replace(day=1), "year": start.replace(month=1, day=1)}[precision]
                 if day < earliest:
                     return value, f"{value} is before the period this dataset covers (from {start.isoformat()})"
                 if day > end:
                     return value, f"{value} is in the future (after {end.isoformat()})"
+            else:
+                if day < first_day:
+                    return value, f"{value} is before {FIRST_YEAR}: check the year (dates run from {first_day.isoformat()})"
+                if day > end:
+                    return value, f"{value} is in the future (after {end.isoformat()}): check the year"
         if is_uri:
-            parts = urlsplit(value)
-            if parts.scheme not in ("http", "https") or not parts.netloc or re.search(r"\s", value):
+            if "\\" in value:
+                return value, (f"{value!r} contains a backslash, which browsers read as '/': the link could lead to "
+                               "another host than it shows (write '/')")
+            if re.search(r"\s", value):
+                return value, f"{value!r} is not an http(s) URL (it contains a space or line break)"
+            try:
+                parts = urlsplit(value)
+                host, _ = parts.hostname, parts.port
+            except ValueError as e:
+                return value, f"{value!r} is not a valid URL ({e}): check the brackets and the port"
+            if parts.scheme not in ("http", "https") or not host:
                 return value, f"{value!r} is not an http(s) URL"
+            if "@" in parts.netloc:
+                return value, (f"{value!r} has a user name before '@', so the browser goes to another host than the "
+                               "link seems to name: link the page without it")
         return typed, None
     return check
 
@@ -265,7 +365,8 @@ class Loader:
         return (self.paths.get(table, table), self.lines.get(table, {}).get(key, 1),
                 self.columns.get(table, {}).get(column, 1))
 
-    def shown(self, path: Path) -> str:
+    @staticmethod
+    def shown(path: Path) -> str:
         rel = os.path.relpath(path)
         return str(path) if rel.startswith("..") else rel
 
@@ -282,11 +383,18 @@ class Loader:
             if not path.exists():
                 problems.append(Problem(shown, 1, 1, f"file is missing (expected the {name} table)"))
                 return
+            if path.is_dir():
+                problems.append(Problem(shown, 1, 1, f"is a folder, not a file: expected the {name} table as a CSV file"))
+                return
+            if not path.is_file():
+                problems.append(Problem(shown, 1, 1, f"is not a regular file: expected the {name} table as a CSV file"))
+                return
             size = path.stat().st_size
             if size < 65536 and not path.read_bytes().strip():
                 problems.append(Problem(shown, 1, 1, f"file is empty: expected a header row: {','.join(names)}"))
                 return
             mark = len(problems)
+            csv.field_size_limit(FIELD_LIMIT)
             if self.clean_bytes(path):
                 # Fast path: decode while reading, a buffer at a time (memory stays flat on large files).
                 try:
@@ -298,6 +406,8 @@ class Loader:
             # Slow path, only for a broken file: decode it whole to report every bad byte and NUL with its position.
             text = decode(path.read_bytes(), shown, problems)
             self.read_rows(res, shown, csv.reader(io.StringIO(text, newline=""), strict=True))
+        except OSError as e:
+            problems.append(Problem(shown, 1, 1, f"cannot read the file: {e.strerror or e}"))
         finally:
             self.done.add(name)
 
@@ -359,7 +469,7 @@ class Loader:
             plain = f.get("type", "string") == "string" and not f.get("format") and not (set(c) - {"required"})
             col = columns.get(f["name"])
             checks.append((f["name"], col, None if col is None else col - 1, None if plain else make_checker(f, self.period),
-                           bool(c.get("required")), unique.get(f["name"])))
+                           bool(c.get("required")), unique.get(f["name"]), is_free_text(f)))
         composite: dict = {} if len(pk) > 1 else None
         self.columns[name] = columns
         lines = self.lines.setdefault(name, {})
@@ -392,11 +502,18 @@ class Loader:
                                         f"expected {width} fields, found {len(row)} (a truncated line, or a comma that should be quoted)"))
                 continue
             record: dict = {}
-            for fname, col, idx, check, required, seen in checks:
+            for fname, col, idx, check, required, seen, free in checks:
                 if idx is None:
                     record[fname] = None
                     continue
                 value = row[idx]
+                if len(value) > CELL_LIMIT:
+                    problems.append(Problem(shown, line, col, f"{fname}: cell too large: {len(value):,} characters; "
+                                            f"the limit is {CELL_LIMIT:,} (check for a missing double quote, or shorten it)"))
+                    record[fname] = None
+                    continue
+                for message in cell_problems(fname, value, free):
+                    problems.append(Problem(shown, line, col, message))
                 stripped = value.strip()
                 if stripped != value:
                     problems.append(Problem(shown, line, col, f"{fname}: {value!r} has spaces or line breaks at its start or end"))
@@ -454,6 +571,10 @@ class Loader:
                     batch.clear()
         if self.db is not None and batch and not problems:
             self.db.executemany(insert, batch)
+        if not self.counts[name] and not res.get("x_allow_empty") and not any(
+                p.path == shown for p in problems):
+            problems.append(Problem(shown, 1, 1, f"no rows, only the header: the {name} table may not be empty "
+                                    "(if it may, set \"x_allow_empty\": true on its resource in datapackage.json)"))
 
     def finish(self) -> None:
         for shown, line, col, col_name, v, target, target_file in self.deferred:
@@ -469,6 +590,264 @@ class Loader:
         self.problems.sort(key=lambda p: (by_path.get(p.path, 99), p.line, p.column, p.message))
 
 
+# Row rules (row_rules above) as SQL over the loaded tables, to find in one pass whether any row breaks one:
+# (table, columns the rule reads, condition a breaking row meets). The fast loader runs these; when one matches,
+# the build reads the files again with the Loader, whose row_rules give the messages. Keep the two in step
+# (the error corpus in tests/test_build.py has a case for each rule).
+def _first_day(col: str) -> str:
+    return f"([{col}] || substr('-01-01', 1, 10 - length([{col}])))"
+
+
+ROW_RULES_SQL = [
+    ("responses", ["date", "date_precision"], "date_precision != case length(date) when 10 then 'day' when 7 then 'month' else 'year' end"),
+    ("triggers", ["date", "date_precision"], "date_precision != case length(date) when 10 then 'day' when 7 then 'month' else 'year' end"),
+    ("responses", ["end_date", "status"], "end_date is not null and (status is null or status not in ('lifted', 'expired'))"),
+    ("responses", ["end_date", "date"], f"end_date is not null and date is not null and {_first_day('end_date')} < {_first_day('date')}"),
+    ("responses", ["amount", "currency"], "(amount is null) != (currency is null)"),
+    ("responses", ["responds_to_id", "id"], "responds_to_id = id"),
+    *[(t, [f"name_{lang}", f"name_{lang}_source_id"], f"(name_{lang} is null) != (name_{lang}_source_id is null)")
+      for t in ("actors", "targets") for lang in ("be", "ru")],
+    *[(t, ["no_cyrillic_name", "name_be", "name_ru"], "no_cyrillic_name is not null and (name_be is not null or name_ru is not null)")
+      for t in ("actors", "targets")],
+    ("targets", ["target_type", "no_cyrillic_name"],
+     "(target_type = 'aircraft') != (coalesce(no_cyrillic_name, '') = 'registration_mark')"),
+    ("actors", ["parent_id", "id"], "parent_id = id"),
+    ("actors", ["actor_type", "iso_code"], "actor_type = 'state' and iso_code is null"),
+    ("actors", ["latitude", "longitude"], "(latitude is null) != (longitude is null)"),
+]
+
+
+NULL_IF_EMPTY = "nullif(?, '')"  # an empty cell is NULL
+
+
+class Flagged(Exception):
+    """The fast loader found something wrong: the Loader then reads the files again to name every problem."""
+    def __init__(self, path: str, line: int, column: int, what: str):
+        super().__init__(what)
+        self.problem = Problem(path, line, column, f"{what} (found by the fast check; the detailed check found no "
+                                                   "message for it: please report this)")
+
+
+class FastLoader:
+    """Reads every CSV once, checking whole columns at a time with operations that run in C (sets, joins, regular
+    expressions, map) instead of a Python loop over cells, and inserts the text into the typed tables in batches
+    (SQLite's column types convert '40' to 40). It only decides whether everything is valid: at the first sign of
+    a problem it stops, and the build reads the files again with `Loader`, which names every problem with its
+    file, line and column. Memory stays flat: a batch of rows, the keys, and the first line of every row."""
+
+    BATCH = 20_000
+
+    def __init__(self, pkg: dict, data_dir: Path, db: sqlite3.Connection, period):
+        self.pkg, self.data_dir, self.db, self.period = pkg, data_dir, db, period
+        self.keys: dict[str, set] = {}
+        self.done: set[str] = set()
+        self.deferred: dict[tuple[str, str, str], set] = {}
+        self.sourced: set = set()
+        self.counts: dict[str, int] = {}
+        self.paths: dict[str, str] = {}
+        self.columns: dict[str, dict] = {}
+        self.lines: dict[str, array.array] = {}   # resource -> first line of each row, in rowid order
+        self.line_by_key: dict[str, dict] = {}    # for a table whose rowid is its (integer) primary key
+        self.pks: dict[str, list[str]] = {}
+
+    def locate(self, table: str, key, column: str) -> tuple[str, int, int]:
+        """(file, line, column) of one cell, for rules that run on the loaded database (rules.py)."""
+        path, col = self.paths.get(table, table), self.columns.get(table, {}).get(column, 1)
+        if table in self.line_by_key:
+            return path, self.line_by_key[table].get(key, 1), col
+        pk, lines = self.pks.get(table), self.lines.get(table)
+        if not pk or lines is None:
+            return path, 1, col
+        values = key if isinstance(key, (tuple, list)) else (key,)
+        row = self.db.execute(f'select rowid from "{table}" where ' + " and ".join(f"[{k}] = ?" for k in pk),
+                              tuple(values)).fetchone()
+        return path, (lines[row[0] - 1] if row and 0 < row[0] <= len(lines) else 1), col
+
+    def run(self) -> dict[str, int]:
+        """Load everything; raise Flagged at the first problem."""
+        enabled = gc.isenabled()
+        gc.disable()  # millions of short-lived lists: the cyclic collector would rescan them again and again
+        try:
+            for res in self.pkg["resources"]:
+                self.load(res)
+            self.finish()
+        finally:
+            if enabled:
+                gc.enable()
+        return self.counts
+
+    def load(self, res: dict) -> None:
+        name, schema = res["name"], res["schema"]
+        fields = schema["fields"]
+        names = [f["name"] for f in fields]
+        path = self.data_dir / Path(res["path"]).name
+        shown = Loader.shown(path)
+        self.paths[name], self.counts[name] = shown, 0
+        self.columns[name] = {n: i for i, n in enumerate(names, 1)}
+        pk = self.pks[name] = schema.get("primaryKey", [])
+        if not path.is_file():
+            raise Flagged(shown, 1, 1, "not a file")
+        csv.field_size_limit(CELL_LIMIT)  # a larger cell stops the reader (the Loader then names it)
+        width = len(names)
+        specs = [self.column_check(res, f, i) for i, f in enumerate(fields)]
+        fk_cols = []
+        for fk in schema.get("foreignKeys", []):
+            col, target = fk["fields"][0], fk["reference"]["resource"]
+            fk_cols.append((names.index(col), col, target))
+        pk_idx = [names.index(k) for k in pk]
+        integer_pk = len(pk) == 1 and fields[pk_idx[0]].get("type") == "integer"
+        keyset = self.keys.setdefault(name, set()) if len(pk) == 1 else None
+        composite: set | None = set() if len(pk) > 1 else None
+        lines = self.lines[name] = array.array("q")
+        by_key = self.line_by_key[name] = {} if integer_pk else None
+        if by_key is None:
+            del self.line_by_key[name]
+        insert = (f'insert into "{name}" ({", ".join(f"[{n}]" for n in names)}) '
+                  f'values ({", ".join([NULL_IF_EMPTY] * len(names))})')
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as f:
+                reader = csv.reader(f, strict=True)
+                header = next(reader, None)
+                if header != names:
+                    raise Flagged(shown, 1, 1, "the header is not the columns of the data package")
+                end = reader.line_num
+                while True:
+                    rows, ends = [], []
+                    for row in reader:
+                        rows.append(row)
+                        ends.append(reader.line_num)
+                        if len(rows) == self.BATCH:
+                            break
+                    if not rows:
+                        break
+                    starts = [end + 1, *(e + 1 for e in ends[:-1])]
+                    end = ends[-1]
+                    if set(map(len, rows)) != {width}:
+                        raise Flagged(shown, starts[0], 1, "a row with the wrong number of fields, or an empty line")
+                    cols = list(zip(*rows))
+                    for check in specs:
+                        check(cols, shown, starts)
+                    if keyset is not None:
+                        batch_keys = set(cols[pk_idx[0]])
+                        if len(batch_keys) != len(rows) or not keyset.isdisjoint(batch_keys):
+                            raise Flagged(shown, starts[0], pk_idx[0] + 1, "a duplicate primary key")
+                        keyset |= batch_keys
+                    if composite is not None:
+                        batch_keys = set(zip(*(cols[i] for i in pk_idx)))
+                        if len(batch_keys) != len(rows) or not composite.isdisjoint(batch_keys):
+                            raise Flagged(shown, starts[0], pk_idx[0] + 1, "a duplicate primary key")
+                        composite |= batch_keys
+                    for i, col, target in fk_cols:
+                        values = set(cols[i])
+                        values.discard("")
+                        if target in self.done and target != name:
+                            if not values <= self.keys.get(target, set()):
+                                raise Flagged(shown, starts[0], i + 1, f"{col}: a value that is not an id in {target}")
+                        else:
+                            self.deferred.setdefault((name, col, target), set()).update(values)
+                    if name == "response_sources" and "response_id" in names:
+                        self.sourced.update(cols[names.index("response_id")])
+                    if by_key is not None:
+                        by_key.update(zip(map(int, cols[pk_idx[0]]), starts))
+                    lines.extend(starts)
+                    self.counts[name] += len(rows)
+                    self.db.executemany(insert, rows)
+        except (csv.Error, UnicodeDecodeError, ValueError, OverflowError, sqlite3.Error) as e:
+            raise Flagged(shown, 1, 1, f"cannot be read or loaded: {e}") from None
+        if not self.counts[name] and not res.get("x_allow_empty"):
+            raise Flagged(shown, 1, 1, "no rows")
+        self.done.add(name)
+
+    def column_check(self, res: dict, spec: dict, i: int):
+        """A function checking column i of a batch, everything about the field precomputed."""
+        c = spec.get("constraints", {})
+        kind = spec.get("type", "string")
+        required, unique = bool(c.get("required")), bool(c.get("unique"))
+        enum = frozenset(c["enum"]) | {""} if "enum" in c else None
+        pattern = re.compile(c["pattern"]) if "pattern" in c else None
+        is_date = c.get("pattern", "").startswith("^[0-9]{4}") and "-[0-9]{2}" in c.get("pattern", "")
+        is_uri = spec.get("format") == "uri"
+        checker = make_checker(spec, self.period)
+        minimum, maximum = c.get("minimum"), c.get("maximum")
+        free_text = is_free_text(spec)
+        fname = spec["name"]
+        if res["schema"].get("primaryKey") == [fname]:
+            unique = False  # the primary key's own check covers it
+        seen: set = set()
+        date_ok: set = set()
+
+        def check(cols, shown, starts):
+            col = cols[i]
+            def flag(what):
+                raise Flagged(shown, starts[0], i + 1, f"{fname}: {what}")
+            # (A cell larger than CELL_LIMIT already stopped the CSV reader.)
+            if FORBIDDEN_OR_CR_RE.search("\n".join(col)):
+                flag("a control or invisible character, or a carriage return")
+            if col != tuple(map(str.strip, col)):
+                flag("spaces or line breaks at an edge")
+            if free_text and not FORMULA_SET.isdisjoint(map(FIRST_CHAR, col)):
+                flag("a formula")
+            if required and "" in col:
+                flag("an empty required cell")
+            values = list(filter(None, col))
+            if not values:
+                return
+            if enum is not None and not enum.issuperset(values):
+                flag("a value outside the enumeration")
+            typed = values
+            if kind == "integer":
+                if not all(map(INTEGER_RE.fullmatch, values)) or max(map(len, values)) > 20:
+                    flag("not a whole number")
+                typed = list(map(int, values))
+                lo, hi = min(typed), max(typed)
+                if lo < INT64_MIN or hi > INT64_MAX:
+                    flag("out of range")
+            elif kind == "number":
+                if not all(map(NUMBER_RE.fullmatch, values)):
+                    flag("not a number")
+                typed = list(map(float, values))
+                if not all(map(math.isfinite, typed)):
+                    flag("not finite")
+                lo, hi = min(typed), max(typed)
+                if lo < -INT64_MAX or hi > INT64_MAX:
+                    flag("out of range")
+            if kind in ("integer", "number"):
+                if minimum is not None and lo < minimum or maximum is not None and hi > maximum:
+                    flag("out of its range")
+            if is_date:  # few distinct dates: each checked once, in full
+                for v in set(values) - date_ok:
+                    if checker(v)[1]:
+                        flag("not a valid date")
+                    date_ok.add(v)
+            elif pattern is not None and not all(map(pattern.fullmatch, values)):
+                flag("does not match the pattern")
+            if is_uri:
+                for v in [v for v in values if not SAFE_URL_RE.fullmatch(v)]:
+                    if checker(v)[1]:
+                        flag("not an http(s) URL")
+            if unique:
+                batch = set(typed)
+                if len(batch) != len(typed) or not seen.isdisjoint(batch):
+                    flag("a duplicate")
+                seen.update(batch)
+        return check
+
+    def finish(self) -> None:
+        for (name, col, target), values in self.deferred.items():
+            if not values <= self.keys.get(target, set()):
+                raise Flagged(self.paths[name], 1, self.columns[name].get(col, 1), f"{col}: a value that is not an id in {target}")
+        if "responses" in self.keys and "response_sources" in self.done and not self.keys["responses"] <= self.sourced:
+            raise Flagged(self.paths["responses"], 1, 1, "a response without a source")
+        tables = {r["name"]: {f["name"] for f in r["schema"]["fields"]} for r in self.pkg["resources"]}
+        for table, cols, condition in ROW_RULES_SQL:
+            if table in tables and set(cols) <= tables[table]:
+                row = self.db.execute(f'select rowid from "{table}" where {condition} limit 1').fetchone()
+                if row:
+                    lines = self.lines.get(table)
+                    line = lines[row[0] - 1] if lines is not None and 0 < row[0] <= len(lines) else 1
+                    raise Flagged(self.paths[table], line, 1, f"a row breaks the rule: {condition}")
+
+
 def load_package(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -478,16 +857,51 @@ def period_of(pkg: dict, today: dt.date | None = None) -> tuple[dt.date, dt.date
     return start, today or dt.date.today()
 
 
-def validate(data_dir: Path, datapackage: Path = ROOT / "datapackage.json", today: dt.date | None = None) -> dict[str, int]:
-    """Check every CSV without writing a database; raise BuildError listing every problem."""
-    pkg = load_package(datapackage)
-    loader = Loader(pkg, data_dir, None, period_of(pkg, today))
+def detailed_problems(pkg: dict, data_dir: Path, period) -> list[Problem]:
+    """Every problem in the files, each with its file, line and column (the Loader: a Python pass over every cell)."""
+    loader = Loader(pkg, data_dir, None, period)
     for res in pkg["resources"]:
         loader.load(res)
     loader.finish()
-    if loader.problems:
-        raise BuildError(loader.problems)
-    return loader.counts
+    return loader.problems
+
+
+def load_checked(pkg: dict, data_dir: Path, db: sqlite3.Connection, period) -> FastLoader:
+    """Load every table into `db`, checked; then the rules about the data as a whole (rules.py).
+    Raises BuildError listing every problem."""
+    fast = FastLoader(pkg, data_dir, db, period)
+    try:
+        fast.run()
+    except Flagged as flagged:
+        # Something is wrong: read everything again, cell by cell, to name every problem with its position.
+        raise BuildError(detailed_problems(pkg, data_dir, period) or [flagged.problem]) from None
+    problems = rules.check(db, fast.locate)
+    if problems:
+        raise BuildError(sorted(problems))
+    return fast
+
+
+def validate(data_dir: Path, datapackage: Path = ROOT / "datapackage.json", today: dt.date | None = None,
+             pkg: dict | None = None) -> dict[str, int]:
+    """Check every CSV and every rule, as the build does, without keeping a database; raise BuildError listing
+    every problem."""
+    pkg = pkg or load_package(datapackage)
+    with tempfile.TemporaryDirectory(prefix="belarus-validate-") as tmp:
+        db = sqlite_utils.Database(Path(tmp) / "check.db")
+        tune(db.conn)
+        for res in creation_order(pkg):
+            create_table(db, res)
+        try:
+            return load_checked(pkg, data_dir, db.conn, period_of(pkg, today)).counts
+        finally:
+            db.close()
+
+
+def tune(conn: sqlite3.Connection) -> None:
+    """A database built once and renamed into place: no journal, no fsync, a larger page cache."""
+    conn.execute("pragma journal_mode = off")
+    conn.execute("pragma synchronous = off")
+    conn.execute(f"pragma cache_size = -{CACHE_KIB}")
 
 
 # --------------------------------------------------------------------------- writing
@@ -651,19 +1065,10 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
         tmp.unlink()
     try:
         db = sqlite_utils.Database(tmp)
-        db.execute("pragma journal_mode = off")
-        db.execute("pragma synchronous = off")
+        tune(db.conn)
         for res in creation_order(pkg):
             create_table(db, res)
-        loader = Loader(pkg, data_dir, db.conn, period_of(pkg, today))
-        for res in pkg["resources"]:
-            loader.load(res)
-        loader.finish()
-        if loader.problems:
-            raise BuildError(loader.problems)
-        problems = rules.check(db.conn, loader.locate)
-        if problems:
-            raise BuildError(sorted(problems))
+        loader = load_checked(pkg, data_dir, db.conn, period_of(pkg, today))
         for res in pkg["resources"]:
             index_table(db, res)
         build_search(db)
