@@ -30,9 +30,11 @@ import zipfile
 import math
 import operator
 import os
+import queue
 import re
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -633,16 +635,14 @@ class FastLoader:
     expressions, map) instead of a Python loop over cells, and inserts the text into the typed tables in batches
     (SQLite's column types convert '40' to 40). It only decides whether everything is valid: at the first sign of
     a problem it stops, and the build reads the files again with `Loader`, which names every problem with its
-    file, line and column. Memory stays flat: a batch of rows, the keys, and the first line of every row."""
+    file, line and column. Keys, foreign keys and uniqueness are checked by SQLite (the primary key refuses a
+    duplicate; the rest are set operations in SQL once everything is loaded), so memory stays flat: a few batches
+    of rows, and the first line of every row."""
 
     BATCH = 20_000
 
     def __init__(self, pkg: dict, data_dir: Path, db: sqlite3.Connection, period):
         self.pkg, self.data_dir, self.db, self.period = pkg, data_dir, db, period
-        self.keys: dict[str, set] = {}
-        self.done: set[str] = set()
-        self.deferred: dict[tuple[str, str, str], set] = {}
-        self.sourced: set = set()
         self.counts: dict[str, int] = {}
         self.paths: dict[str, str] = {}
         self.columns: dict[str, dict] = {}
@@ -664,17 +664,43 @@ class FastLoader:
         return path, (lines[row[0] - 1] if row and 0 < row[0] <= len(lines) else 1), col
 
     def run(self) -> dict[str, int]:
-        """Load everything; raise Flagged at the first problem."""
+        """Load everything; raise Flagged at the first problem.
+
+        Batches go to SQLite from a second thread, which spends most of its time inside SQLite (without Python's
+        lock) while this one parses and checks the next batch; the queue holds at most two batches."""
         enabled = gc.isenabled()
         gc.disable()  # millions of short-lived lists: the cyclic collector would rescan them again and again
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.write_error: BaseException | None = None
+        writer = threading.Thread(target=self.write, name="build-writer", daemon=True)
+        writer.start()
         try:
             for res in self.pkg["resources"]:
                 self.load(res)
-            self.finish()
         finally:
+            self.queue.put(None)
+            writer.join()
             if enabled:
                 gc.enable()
+        if self.write_error is not None:
+            path, what = getattr(self, "writing", ("", ""))
+            raise Flagged(path, 1, 1, f"cannot be loaded: {self.write_error}")
+        self.finish()
         return self.counts
+
+    def write(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.write_error is None:
+                self.writing, insert, rows = item
+                try:
+                    self.db.executemany(insert, rows)
+                except BaseException as e:  # reported by run(), in the main thread
+                    self.write_error = e
+
+    def send(self, shown: str, insert: str, rows: list) -> None:
+        if self.write_error is not None:
+            raise Flagged(shown, 1, 1, f"cannot be loaded: {self.write_error}")
+        self.queue.put(((shown, insert), insert, rows))
 
     def load(self, res: dict) -> None:
         name, schema = res["name"], res["schema"]
@@ -690,14 +716,8 @@ class FastLoader:
         csv.field_size_limit(CELL_LIMIT)  # a larger cell stops the reader (the Loader then names it)
         width = len(names)
         specs = [self.column_check(res, f, i) for i, f in enumerate(fields)]
-        fk_cols = []
-        for fk in schema.get("foreignKeys", []):
-            col, target = fk["fields"][0], fk["reference"]["resource"]
-            fk_cols.append((names.index(col), col, target))
         pk_idx = [names.index(k) for k in pk]
         integer_pk = len(pk) == 1 and fields[pk_idx[0]].get("type") == "integer"
-        keyset = self.keys.setdefault(name, set()) if len(pk) == 1 else None
-        composite: set | None = set() if len(pk) > 1 else None
         lines = self.lines[name] = array.array("q")
         by_key = self.line_by_key[name] = {} if integer_pk else None
         if by_key is None:
@@ -727,42 +747,21 @@ class FastLoader:
                     cols = list(zip(*rows))
                     for check in specs:
                         check(cols, shown, starts)
-                    if keyset is not None:
-                        batch_keys = set(cols[pk_idx[0]])
-                        if len(batch_keys) != len(rows) or not keyset.isdisjoint(batch_keys):
-                            raise Flagged(shown, starts[0], pk_idx[0] + 1, "a duplicate primary key")
-                        keyset |= batch_keys
-                    if composite is not None:
-                        batch_keys = set(zip(*(cols[i] for i in pk_idx)))
-                        if len(batch_keys) != len(rows) or not composite.isdisjoint(batch_keys):
-                            raise Flagged(shown, starts[0], pk_idx[0] + 1, "a duplicate primary key")
-                        composite |= batch_keys
-                    for i, col, target in fk_cols:
-                        values = set(cols[i])
-                        values.discard("")
-                        if target in self.done and target != name:
-                            if not values <= self.keys.get(target, set()):
-                                raise Flagged(shown, starts[0], i + 1, f"{col}: a value that is not an id in {target}")
-                        else:
-                            self.deferred.setdefault((name, col, target), set()).update(values)
-                    if name == "response_sources" and "response_id" in names:
-                        self.sourced.update(cols[names.index("response_id")])
                     if by_key is not None:
                         by_key.update(zip(map(int, cols[pk_idx[0]]), starts))
                     lines.extend(starts)
                     self.counts[name] += len(rows)
-                    self.db.executemany(insert, rows)
+                    self.send(shown, insert, rows)
         except (csv.Error, UnicodeDecodeError, ValueError, OverflowError, sqlite3.Error) as e:
             raise Flagged(shown, 1, 1, f"cannot be read or loaded: {e}") from None
         if not self.counts[name] and not res.get("x_allow_empty"):
             raise Flagged(shown, 1, 1, "no rows")
-        self.done.add(name)
 
     def column_check(self, res: dict, spec: dict, i: int):
         """A function checking column i of a batch, everything about the field precomputed."""
         c = spec.get("constraints", {})
         kind = spec.get("type", "string")
-        required, unique = bool(c.get("required")), bool(c.get("unique"))
+        required = bool(c.get("required"))
         enum = frozenset(c["enum"]) | {""} if "enum" in c else None
         pattern = re.compile(c["pattern"]) if "pattern" in c else None
         is_date = c.get("pattern", "").startswith("^[0-9]{4}") and "-[0-9]{2}" in c.get("pattern", "")
@@ -771,9 +770,6 @@ class FastLoader:
         minimum, maximum = c.get("minimum"), c.get("maximum")
         free_text = is_free_text(spec)
         fname = spec["name"]
-        if res["schema"].get("primaryKey") == [fname]:
-            unique = False  # the primary key's own check covers it
-        seen: set = set()
         date_ok: set = set()
 
         def check(cols, shown, starts):
@@ -825,27 +821,39 @@ class FastLoader:
                 for v in [v for v in values if not SAFE_URL_RE.fullmatch(v)]:
                     if checker(v)[1]:
                         flag("not an http(s) URL")
-            if unique:
-                batch = set(typed)
-                if len(batch) != len(typed) or not seen.isdisjoint(batch):
-                    flag("a duplicate")
-                seen.update(batch)
         return check
 
+    def first(self, table: str, condition: str, column: str, what: str) -> None:
+        """Flag the first row of `table` meeting `condition` (SQL), if any."""
+        row = self.db.execute(f'select rowid from "{table}" where {condition} limit 1').fetchone()
+        if row:
+            lines = self.lines.get(table)
+            line = lines[row[0] - 1] if lines is not None and 0 < row[0] <= len(lines) else 1
+            raise Flagged(self.paths[table], line, self.columns[table].get(column, 1), what)
+
     def finish(self) -> None:
-        for (name, col, target), values in self.deferred.items():
-            if not values <= self.keys.get(target, set()):
-                raise Flagged(self.paths[name], 1, self.columns[name].get(col, 1), f"{col}: a value that is not an id in {target}")
-        if "responses" in self.keys and "response_sources" in self.done and not self.keys["responses"] <= self.sourced:
-            raise Flagged(self.paths["responses"], 1, 1, "a response without a source")
+        """The checks that span rows or tables, as set operations in SQLite: one pass over each table."""
+        conditions: dict[str, list[str]] = {r["name"]: [] for r in self.pkg["resources"]}
         tables = {r["name"]: {f["name"] for f in r["schema"]["fields"]} for r in self.pkg["resources"]}
+        for res in self.pkg["resources"]:
+            name, schema = res["name"], res["schema"]
+            for fk in schema.get("foreignKeys", []):
+                col, target, ref = fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0]
+                conditions[name].append(f'[{col}] is not null and [{col}] not in (select [{ref}] from "{target}")')
+            for f in schema["fields"]:
+                if f.get("constraints", {}).get("unique") and schema.get("primaryKey") != [f["name"]]:
+                    c = f["name"]
+                    conditions[name].append(f'[{c}] in (select [{c}] from "{name}" where [{c}] is not null '
+                                            f'group by [{c}] having count(*) > 1)')
+        if {"responses", "response_sources"} <= set(tables):
+            conditions["responses"].append("id not in (select response_id from response_sources)")
         for table, cols, condition in ROW_RULES_SQL:
             if table in tables and set(cols) <= tables[table]:
-                row = self.db.execute(f'select rowid from "{table}" where {condition} limit 1').fetchone()
-                if row:
-                    lines = self.lines.get(table)
-                    line = lines[row[0] - 1] if lines is not None and 0 < row[0] <= len(lines) else 1
-                    raise Flagged(self.paths[table], line, 1, f"a row breaks the rule: {condition}")
+                conditions[table].append(condition)
+        for table, conds in conditions.items():
+            if conds:
+                self.first(table, " or ".join(f"({c})" for c in conds), "",
+                           "a row breaks a key, uniqueness or row rule")
 
 
 def load_package(path: Path) -> dict:
@@ -887,7 +895,7 @@ def validate(data_dir: Path, datapackage: Path = ROOT / "datapackage.json", toda
     every problem."""
     pkg = pkg or load_package(datapackage)
     with tempfile.TemporaryDirectory(prefix="belarus-validate-") as tmp:
-        db = sqlite_utils.Database(Path(tmp) / "check.db")
+        db = sqlite_utils.Database(sqlite3.connect(Path(tmp) / "check.db", check_same_thread=False))
         tune(db.conn)
         for res in creation_order(pkg):
             create_table(db, res)
@@ -902,6 +910,8 @@ def tune(conn: sqlite3.Connection) -> None:
     conn.execute("pragma journal_mode = off")
     conn.execute("pragma synchronous = off")
     conn.execute(f"pragma cache_size = -{CACHE_KIB}")
+    conn.execute("pragma threads = 2")  # sorts for CREATE INDEX may use a helper thread
+    conn.execute("pragma analysis_limit = 1000")  # ANALYZE samples each index instead of reading all of it
 
 
 # --------------------------------------------------------------------------- writing
@@ -961,7 +971,7 @@ def index_table(db: sqlite_utils.Database, res: dict) -> None:
                                      if_not_exists=True)
 
 
-def build_summaries(db: sqlite_utils.Database, queries_file: Path = QUERIES_FILE) -> list[str]:
+def build_summaries(db, queries_file: Path = QUERIES_FILE, schema: str = "main") -> list[str]:
     """The results of the heavy parameterless canned queries, computed once into summary_<name> tables.
 
     The database never changes between builds, so an aggregate over every response need not be recounted on
@@ -971,9 +981,43 @@ def build_summaries(db: sqlite_utils.Database, queries_file: Path = QUERIES_FILE
     made = []
     for name, q in (queries or {}).items():
         if isinstance(q, dict) and q.get("summary_sql"):
-            db.execute(f"create table [summary_{name}] as {q['summary_sql']}")
+            db.execute(f"create table [{schema}].[summary_{name}] as {q['summary_sql']}")
             made.append(f"summary_{name}")
     return made
+
+
+class SummaryBuilder(threading.Thread):
+    """build_summaries on its own connection, into a side database file: it runs while the main connection writes
+    the search index (SQLite does the work outside Python's lock), then copy_into() moves the tables in."""
+
+    def __init__(self, db_path: Path, aux_path: Path, queries_file: Path = QUERIES_FILE):
+        super().__init__(name="build-summaries", daemon=True)
+        self.db_path, self.aux_path, self.queries_file = db_path, aux_path, queries_file
+        self.made: list[str] = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            conn = sqlite3.connect(self.db_path)
+            conn.execute(f"pragma cache_size = -{CACHE_KIB // 2}")
+            conn.execute("attach database ? as side", (str(self.aux_path),))
+            conn.execute("pragma side.journal_mode = off")
+            self.made = build_summaries(conn, self.queries_file, schema="side")
+            conn.commit()
+            conn.close()
+        except BaseException as e:
+            self.error = e
+
+    def copy_into(self, db: sqlite_utils.Database) -> None:
+        if self.error is not None:
+            raise self.error
+        if not self.made:
+            return
+        db.execute("attach database ? as side", (str(self.aux_path),))
+        for name in self.made:  # same columns and declared types, rows in the same order
+            db.execute(f"create table [{name}] as select * from side.[{name}] order by rowid")
+        db.conn.commit()
+        db.execute("detach database side")
 
 
 def build_search(db: sqlite_utils.Database) -> None:
@@ -1061,18 +1105,29 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
     """Validate and load in one pass into a temporary file; rename it into place only if nothing was wrong."""
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp-{os.getpid()}")
-    if tmp.exists():
-        tmp.unlink()
+    aux = output.with_name(f".{output.name}.summaries-{os.getpid()}")
+    for p in (tmp, aux):
+        p.unlink(missing_ok=True)
+    db = None
     try:
-        db = sqlite_utils.Database(tmp)
+        db = sqlite_utils.Database(sqlite3.connect(tmp, check_same_thread=False))  # FastLoader writes from a thread
         tune(db.conn)
         for res in creation_order(pkg):
             create_table(db, res)
         loader = load_checked(pkg, data_dir, db.conn, period_of(pkg, today))
         for res in pkg["resources"]:
             index_table(db, res)
-        build_search(db)
-        build_summaries(db)
+        # The summaries only read the tables: a second connection computes them into a side file while this one
+        # writes the search index (write-ahead log: a reader sees the tables as they are, a writer goes on).
+        db.conn.commit()
+        db.execute("pragma journal_mode = wal")
+        summaries = SummaryBuilder(tmp, aux)
+        summaries.start()
+        try:
+            build_search(db)
+        finally:
+            summaries.join()
+        summaries.copy_into(db)
         for name, sql in VIEWS.items():
             db.create_view(name, sql.strip())
         db["dataset_info"].insert_all([
@@ -1086,17 +1141,21 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
         ], pk="key")
         db.analyze()
         db.conn.commit()
+        db.execute("pragma journal_mode = delete")  # the log written back: one self-contained file
         db.close()
         os.replace(tmp, output)
         return loader.counts
     except BaseException:
         try:
-            db.close()
+            if db is not None:
+                db.close()
         except Exception:
             pass
-        if tmp.exists():
-            tmp.unlink()
         raise
+    finally:
+        for p in (tmp, aux):
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{p}{suffix}").unlink(missing_ok=True)
 
 
 def ordered_rows(db: sqlite3.Connection, table: str, pk: list[str]) -> sqlite3.Cursor:
