@@ -414,3 +414,20 @@ def test_csvs_to_sqlite_on_same_csvs_agrees(built_db, tmp_path):
         b = sorted(tuple(norm(v) for v in r) for r in theirs.execute(f'select {sel} from "{table}"'))
         assert len(a) == len(b), table
         assert a == b, table
+
+
+def test_rules_name_cells_by_primary_key(valid_dir, tmp_path, capsys, monkeypatch):
+    """rules.py gets locate(table, key, column) -> (file, line, column): right after a multi-line cell, and for a
+    composite key."""
+    import rules
+    set_cell(valid_dir, "responses.csv", 2, "description", "First line.\nSecond line.")  # r-one now spans lines 2-3
+
+    def example_rule(conn, locate):
+        return [build.Problem(*locate("responses", "r-two", "title"), "title: an example rule"),
+                build.Problem(*locate("response_sources", ("r-three", "s-one"), "supports"), "supports: an example rule")]
+    monkeypatch.setattr(rules, "RULES", [example_rule])
+    out = tmp_path / "o.db"
+    code, errors = run_build(valid_dir, out, capsys)
+    assert code == 1 and not out.exists()
+    assert any("responses.csv:5:6: title: an example rule" in e for e in errors), errors
+    assert any("response_sources.csv:3:3: supports: an example rule" in e for e in errors), errors
