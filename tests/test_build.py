@@ -225,6 +225,8 @@ CASES = {
                                           [("sources.csv:2:2:", "not a valid URL")]),
     "URL with a backslash before @": (lambda d: set_cell(d, "sources.csv", 2, "url", "https://evil.example\\@good"),
                                       [("sources.csv:2:2:", "backslash")]),
+    "URL with a port out of range": (lambda d: set_cell(d, "sources.csv", 2, "url", "https://example.org:99999/"),
+                                     [("sources.csv:2:2:", "not a valid URL")]),
     "URL with a user name": (lambda d: set_cell(d, "sources.csv", 2, "url", "https://good.example@evil.example/"),
                              [("sources.csv:2:2:", "user name before '@'")]),
     "30-digit whole number": (lambda d: set_cell(d, "responses.csv", 2, "targets_count", "1" * 30),
