@@ -665,8 +665,8 @@ class FastLoader:
                               tuple(values)).fetchone()
         return path, (lines[row[0] - 1] if row and 0 < row[0] <= len(lines) else 1), col
 
-    def run(self) -> dict[str, int]:
-        """Load everything; raise Flagged at the first problem.
+    def run(self, resources: list[dict] | None = None, finish: bool = True) -> dict[str, int]:
+        """Load every resource (or those given); raise Flagged at the first problem.
 
         Batches go to SQLite from a second thread, which spends most of its time inside SQLite (without Python's
         lock) while this one parses and checks the next batch; the queue holds at most two batches."""
@@ -677,7 +677,7 @@ class FastLoader:
         writer = threading.Thread(target=self.write, name="build-writer", daemon=True)
         writer.start()
         try:
-            for res in self.pkg["resources"]:
+            for res in self.pkg["resources"] if resources is None else resources:
                 self.load(res)
         finally:
             self.queue.put(None)
@@ -687,8 +687,19 @@ class FastLoader:
         if self.write_error is not None:
             path, what = getattr(self, "writing", ("", ""))
             raise Flagged(path, 1, 1, f"cannot be loaded: {self.write_error}")
-        self.finish()
+        if finish:
+            self.finish()
         return self.counts
+
+    STATE = ("counts", "paths", "columns", "lines", "line_by_key", "pks")
+
+    def state(self) -> dict:
+        """What a loader in another process learnt: counts, and where each row is."""
+        return {k: getattr(self, k) for k in self.STATE}
+
+    def absorb(self, state: dict) -> None:
+        for k in self.STATE:
+            getattr(self, k).update(state[k])
 
     def write(self) -> None:
         while (item := self.queue.get()) is not None:
@@ -876,12 +887,103 @@ def detailed_problems(pkg: dict, data_dir: Path, period) -> list[Problem]:
     return loader.problems
 
 
-def load_checked(pkg: dict, data_dir: Path, db: sqlite3.Connection, period) -> FastLoader:
-    """Load every table into `db`, checked; then the rules about the data as a whole (rules.py).
-    Raises BuildError listing every problem."""
-    fast = FastLoader(pkg, data_dir, db, period)
+# Load (and index) the tables in two processes; BUILD_PARALLEL=0 keeps to one.
+PARALLEL = (os.cpu_count() or 1) >= 2 and os.environ.get("BUILD_PARALLEL", "1") != "0"
+
+
+def split_resources(pkg: dict, data_dir: Path) -> tuple[list[dict], list[dict]]:
+    """Two groups of resources with about as many bytes of CSV each: the largest file in the first."""
+    def size(res):
+        p = data_dir / Path(res["path"]).name
+        return p.stat().st_size if p.is_file() else 0
+    groups: tuple[list, list] = ([], [])
+    totals = [0, 0]
+    for res in sorted(pkg["resources"], key=size, reverse=True):
+        i = totals.index(min(totals))
+        groups[i].append(res)
+        totals[i] += size(res)
+    return groups
+
+
+def _load_part(pkg: dict, data_dir: Path, period, aux: Path, names: list[str], send) -> None:
+    """In a second process: load (and index) some tables into their own database file, then report."""
     try:
+        db = sqlite_utils.Database(sqlite3.connect(aux, check_same_thread=False))
+        tune(db.conn)
+        db.execute(f"pragma cache_size = -{CACHE_KIB // 2}")  # the two processes together stay well under 1 GB
+        for res in creation_order(pkg):
+            create_table(db, res)
+        part = [r for r in pkg["resources"] if r["name"] in names]
+        fast = FastLoader(pkg, data_dir, db.conn, period)
+        fast.run(part, finish=False)
+        for res in part:
+            index_table(db, res)
+        db.conn.commit()
+        db.close()
+        send.send(("ok", fast.state()))
+    except Flagged as flagged:
+        send.send(("flagged", flagged.problem))
+    except BaseException as e:
+        send.send(("error", f"{type(e).__name__}: {e}"))
+
+
+def load_parallel(pkg: dict, data_dir: Path, db: sqlite3.Connection, period, aux: Path) -> FastLoader:
+    """FastLoader over two processes: this one loads the largest file, a second one the others into `aux`,
+    both build the indexes of what they loaded; then SQLite copies the second file's tables and indexes in
+    (INSERT ... SELECT * between identical tables copies records and index entries as they are), and the checks
+    across tables run on the whole."""
+    import multiprocessing
+    mine, theirs = split_resources(pkg, data_dir)
+    fast = FastLoader(pkg, data_dir, db, period)
+    if not theirs:
         fast.run()
+        return fast
+    aux.unlink(missing_ok=True)
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_load_part, args=(pkg, data_dir, period, aux, [r["name"] for r in theirs], send),
+                        name="build-loader", daemon=True)
+    child.start()
+    send.close()
+    try:
+        try:
+            fast.run(mine, finish=False)
+            for res in mine:
+                index_table(sqlite_utils.Database(db), res)
+        finally:
+            outcome, payload = receive.recv() if child.is_alive() or receive.poll() else ("error", "the loader process died")
+            child.join()
+        if outcome == "flagged":
+            raise Flagged(payload.path, payload.line, payload.column, payload.message)
+        if outcome != "ok":
+            raise Flagged(fast.paths.get(theirs[0]["name"], ""), 1, 1, f"the second loader failed: {payload}")
+        fast.absorb(payload)
+        db.commit()
+        wrapper = sqlite_utils.Database(db)
+        for res in theirs:
+            index_table(wrapper, res)  # on the empty tables: the copy then brings the index entries too
+        db.execute("attach database ? as part", (str(aux),))
+        for res in theirs:
+            db.execute(f'insert into main."{res["name"]}" select * from part."{res["name"]}"')
+        db.commit()
+        db.execute("detach database part")
+        fast.finish()
+        return fast
+    finally:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{aux}{suffix}").unlink(missing_ok=True)
+
+
+def load_checked(pkg: dict, data_dir: Path, db: sqlite3.Connection, period, aux: Path | None = None) -> FastLoader:
+    """Load every table into `db`, checked; then the rules about the data as a whole (rules.py).
+    With `aux` (a scratch file beside the database), the load is shared with a second process.
+    Raises BuildError listing every problem."""
+    try:
+        if aux is not None and PARALLEL:
+            fast = load_parallel(pkg, data_dir, db, period, aux)
+        else:
+            fast = FastLoader(pkg, data_dir, db, period)
+            fast.run()
     except Flagged as flagged:
         # Something is wrong: read everything again, cell by cell, to name every problem with its position.
         raise BuildError(detailed_problems(pkg, data_dir, period) or [flagged.problem]) from None
@@ -902,7 +1004,7 @@ def validate(data_dir: Path, datapackage: Path = ROOT / "datapackage.json", toda
         for res in creation_order(pkg):
             create_table(db, res)
         try:
-            return load_checked(pkg, data_dir, db.conn, period_of(pkg, today)).counts
+            return load_checked(pkg, data_dir, db.conn, period_of(pkg, today), aux=Path(tmp) / "part.db").counts
         finally:
             db.close()
 
@@ -1116,9 +1218,10 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
         tune(db.conn)
         for res in creation_order(pkg):
             create_table(db, res)
-        loader = load_checked(pkg, data_dir, db.conn, period_of(pkg, today))
+        part = output.with_name(f".{output.name}.part-{os.getpid()}")
+        loader = load_checked(pkg, data_dir, db.conn, period_of(pkg, today), aux=part)
         for res in pkg["resources"]:
-            index_table(db, res)
+            index_table(db, res)  # (those the parallel load indexed already are left as they are)
         # The summaries only read the tables: a second connection computes them into a side file while this one
         # writes the search index (write-ahead log: a reader sees the tables as they are, a writer goes on).
         db.conn.commit()

@@ -170,6 +170,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3, help="build runs per tool and size (the 1M size uses at most 2)")
     ap.add_argument("--quick", action="store_true", help="fewer requests per page")
     ap.add_argument("--build-only", action="store_true", help="only the build figures (no serving or export)")
+    ap.add_argument("--keep-data", action="store_true", help="reuse synthetic data left in --work by an earlier run")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
     ap.add_argument("--work", type=Path, default=Path("/tmp/belarus-bench"))
     args = ap.parse_args()
@@ -190,11 +191,13 @@ def main() -> int:
     started = time.perf_counter()
     for n in sizes:
         work = args.work / str(n)
-        shutil.rmtree(work, ignore_errors=True)
         data = work / "data"
-        t = time.perf_counter()
-        subprocess.run([PY, str(ROOT / "bench" / "synth.py"), "--rows", str(n), "--out", str(data)], check=True, stdout=subprocess.DEVNULL)
-        print(f"{n:,}: synthetic data written and checked by the build in {time.perf_counter() - t:,.0f} s", flush=True)
+        if not (args.keep_data and (data / ".complete").exists()):
+            shutil.rmtree(work, ignore_errors=True)
+            t = time.perf_counter()
+            subprocess.run([PY, str(ROOT / "bench" / "synth.py"), "--rows", str(n), "--out", str(data)], check=True, stdout=subprocess.DEVNULL)
+            (data / ".complete").write_text("")
+            print(f"{n:,}: synthetic data written and checked by the build in {time.perf_counter() - t:,.0f} s", flush=True)
         repeats = min(args.repeats, 2) if n >= 1_000_000 else args.repeats
         b = bench_build(data, work, repeats)
         table = build_table(b)
