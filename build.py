@@ -958,6 +958,7 @@ def load_parallel(pkg: dict, data_dir: Path, db: sqlite3.Connection, period, aux
         if outcome != "ok":
             raise Flagged(fast.paths.get(theirs[0]["name"], ""), 1, 1, f"the second loader failed: {payload}")
         fast.absorb(payload)
+        fast.counts = {r["name"]: fast.counts[r["name"]] for r in pkg["resources"]}  # in the data package's order
         db.commit()
         wrapper = sqlite_utils.Database(db)
         for res in theirs:
