@@ -950,9 +950,15 @@ def load_parallel(pkg: dict, data_dir: Path, db: sqlite3.Connection, period, aux
             fast.run(mine, finish=False)
             for res in mine:
                 index_table(sqlite_utils.Database(db), res)
-        finally:
-            outcome, payload = receive.recv() if child.is_alive() or receive.poll() else ("error", "the loader process died")
+        except BaseException:
+            child.terminate()  # this part is wrong already: the Loader will name every problem anyway
             child.join()
+            raise
+        try:
+            outcome, payload = receive.recv()
+        except EOFError:
+            outcome, payload = "error", f"the loader process ended without an answer (exit code {child.exitcode})"
+        child.join()
         if outcome == "flagged":
             raise Flagged(payload.path, payload.line, payload.column, payload.message)
         if outcome != "ok":

@@ -87,6 +87,16 @@ def test_build_is_deterministic(tmp_path):
     assert dump(a) == dump(b)
 
 
+def test_one_process_and_two_build_the_same_database(tmp_path, monkeypatch):
+    """The load shared with a second process (then copied in by SQLite) gives the same database as one process."""
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    build.build(ROOT / "data", a, downloads=False)
+    monkeypatch.setattr(build, "PARALLEL", False)
+    build.build(ROOT / "data", b, downloads=False)
+    dump = lambda p: list(sqlite3.connect(p).iterdump())
+    assert dump(a) == dump(b)
+
+
 def test_cli_failure_exit_code_and_message(valid_dir, tmp_path):
     set_cell(valid_dir, "responses.csv", 2, "date", "2021-02-30")
     out = tmp_path / "out.db"
