@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
 """Build belarus.db from the CSVs in data/, validated against datapackage.json.
 
-    python build.py [--data DIR] [--output PATH] [--datapackage PATH]
+    python build.py [--data DIR] [--output PATH] [--datapackage PATH] [--no-downloads]
 
 The data package is the one place the schema lives: column names and order,
 types, required fields, enumerations, patterns, primary and foreign keys.
-Everything is validated before anything is written, every problem is
-reported as ``file:line:column: message`` (one run lists them all), and the
-database is built in a temporary file that replaces the output only when the
-build succeeded: a failed build leaves the previous database untouched.
+Every problem is reported as ``file:line:column: message`` (one run lists them
+all), and the database is built in a temporary file that replaces the output
+only when the build succeeded: a failed build leaves the previous database
+untouched. A fast pass (FastLoader) checks and loads in bulk; when it finds
+anything wrong, the detailed validator (Loader) reads the files again and names
+every problem.
 
 Spreadsheet habits are accepted and normalised: a UTF-8 byte-order mark and
-CRLF line endings.
+CRLF line endings. Hostile or broken values are refused (see README, "How it's
+built"): hidden and control characters, spreadsheet formulas in free text,
+non-ASCII digits, out-of-range numbers and dates, unsafe URLs, huge cells.
 """
 from __future__ import annotations
 
