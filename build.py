@@ -1,22 +1,30 @@
 #!/usr/bin/env python3
 """Build belarus.db from the CSVs in data/, validated against datapackage.json.
 
-    python build.py [--data DIR] [--output PATH] [--datapackage PATH]
+    python build.py [--data DIR] [--output PATH] [--datapackage PATH] [--no-downloads]
 
 The data package is the one place the schema lives: column names and order,
 types, required fields, enumerations, patterns, primary and foreign keys.
-Everything is validated before anything is written, every problem is
-reported as ``file:line:column: message`` (one run lists them all), and the
-database is built in a temporary file that replaces the output only when the
-build succeeded: a failed build leaves the previous database untouched.
+Every problem is reported as ``file:line:column: message`` (one run lists them
+all), and the database is built in a temporary file that replaces the output
+only when the build succeeded: a failed build leaves the previous database
+untouched. A fast pass (FastLoader) checks and loads in bulk; when it finds
+anything wrong, the detailed validator (Loader) reads the files again and names
+every problem.
 
 Spreadsheet habits are accepted and normalised: a UTF-8 byte-order mark and
-CRLF line endings.
+CRLF line endings. Hostile or broken values are refused (see README, "How it's
+built"): hidden and control characters, spreadsheet formulas in free text,
+non-ASCII digits, out-of-range numbers and dates, unsafe URLs, huge cells.
 """
 from __future__ import annotations
 
 import argparse
+import array
+import codecs
 import csv
+import gc
+import unicodedata
 import datetime as dt
 import hashlib
 import io
@@ -24,9 +32,13 @@ import json
 import shutil
 import zipfile
 import math
+import operator
 import os
+import queue
 import re
 import sys
+import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +81,7 @@ SPARSE_INDEXES = {"responses": {"responds_to_id": ["responds_to_id", "date", "id
 QUERIES_FILE = ROOT / "plugins" / "queries.yml"
 FTS_ROWID = "response_rowid"
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
-csv.field_size_limit(10_000_000)
+CACHE_KIB = 256 * 1024  # SQLite page cache while building (KiB); keeps the peak well under 1 GB at 1M responses
 
 
 @dataclass(order=True)
@@ -91,32 +103,60 @@ class BuildError(Exception):
 
 # --------------------------------------------------------------------------- reading
 
+BAD_BYTES_SHOWN = 20  # invalid UTF-8 bytes reported one by one before a summary line
+
+
 def decode(raw: bytes, path: str, problems: list[Problem]) -> str:
-    """UTF-8 text with the BOM dropped; each bad byte and NUL reported. Line endings are left to the CSV parser."""
+    """UTF-8 text with the BOM dropped; bad bytes and NULs reported. Line endings are left to the CSV parser.
+
+    A file saved in another encoding gets one message, not one per byte: if its bytes read as Windows-1251
+    Cyrillic, the message says so. Otherwise the first few bad bytes are listed with their positions."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("utf-8", errors="replace")
-        pos = 0
-        while True:
-            try:
-                raw[pos:].decode("utf-8")
-                break
-            except UnicodeDecodeError as e:
-                bad = pos + e.start
-                before = raw[:bad]
-                line = before.count(b"\n") + 1
-                col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
-                problems.append(Problem(path, line, col, f"invalid UTF-8 byte 0x{raw[bad]:02x}: save the file as UTF-8"))
-                pos = bad + max(1, e.end - e.start)
+    bad: list[int] = []
+
+    def record(e: UnicodeDecodeError):
+        bad.append(e.start)
+        return "\ufffd", e.start + 1
+
+    codecs.register_error("build-record-bad-bytes", record)
+    text = raw.decode("utf-8", errors="build-record-bad-bytes")
+    if bad:
+        first = bad[0]
+        line, col = _position(raw, first)
+        if len(bad) > 10 and _looks_cp1251(raw):
+            problems.append(Problem(path, line, col, f"the file is not UTF-8: it looks like Windows-1251 (Cyrillic), "
+                                    f"{len(bad):,} bytes are not valid UTF-8. Save it as UTF-8 (Excel: Save As "
+                                    "'CSV UTF-8'; LibreOffice: character set 'Unicode (UTF-8)')"))
+        else:
+            prev, prev_line = 0, 1
+            for pos in bad[:BAD_BYTES_SHOWN]:
+                prev_line += raw.count(b"\n", prev, pos)
+                start = raw.rfind(b"\n", 0, pos) + 1
+                c = len(raw[start:pos].decode("utf-8", "replace")) + 1
+                problems.append(Problem(path, prev_line, c, f"invalid UTF-8 byte 0x{raw[pos]:02x}: save the file as UTF-8"))
+                prev = pos
+            if len(bad) > BAD_BYTES_SHOWN:
+                problems.append(Problem(path, line, col, f"{len(bad) - BAD_BYTES_SHOWN:,} more bytes are not valid UTF-8 "
+                                        "(only the first are listed): save the file as UTF-8"))
     if "\x00" in text:
         for n, line_text in enumerate(text.splitlines(), 1):
             if "\x00" in line_text:
                 problems.append(Problem(path, n, line_text.index("\x00") + 1, "NUL byte in the file"))
         text = text.replace("\x00", "")
     return text
+
+
+def _position(raw: bytes, pos: int) -> tuple[int, int]:
+    start = raw.rfind(b"\n", 0, pos) + 1
+    return raw.count(b"\n", 0, pos) + 1, len(raw[start:pos].decode("utf-8", "replace")) + 1
+
+
+def _looks_cp1251(raw: bytes) -> bool:
+    """Most non-ASCII characters are Cyrillic letters when the bytes are read as Windows-1251."""
+    text = raw[:1 << 20].decode("cp1251", errors="replace")
+    non_ascii = len(re.findall(r"[^\x00-\x7f]", text))
+    return non_ascii > 0 and len(re.findall("[\u0400-\u04ff]", text)) >= 0.8 * non_ascii
 
 
 def parse_date(value: str) -> tuple[dt.date, str] | None:
@@ -131,7 +171,52 @@ def parse_date(value: str) -> tuple[dt.date, str] | None:
         return None
 
 
-INTEGER_RE = re.compile(r"-?[0-9]+")
+INTEGER_RE = re.compile(r"-?[0-9]+")  # [0-9]: ASCII digits only (int() would also take '1_000' and '١٢٣')
+NUMBER_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+INT64_MIN, INT64_MAX = -2 ** 63, 2 ** 63 - 1  # what SQLite stores as a whole number
+FIRST_YEAR = 1900  # dates outside a dataset period (publication, birth) run from 1900-01-01 to the day of the build
+CELL_LIMIT = 100_000  # characters in one cell; the longest real cell is well under 1,000
+FIELD_LIMIT = 16 * 1024 * 1024  # what the Loader reads of one cell: a too-large cell is read, then refused once
+# Characters refused in any cell: C0 and C1 control characters but tab and line feed (a carriage return has its own
+# message), DEL, zero-width and invisible separators, bidirectional overrides, embeddings and isolates (they make
+# text, a URL above all, display as something else), line/paragraph separators, and a byte-order mark past the
+# start of the file. Left-to-right and right-to-left marks (U+200E, U+200F) are allowed: they only mark direction.
+FORBIDDEN_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u180e\u200b\u2028-\u202e\u2060\u2066-\u2069\ufeff"
+FORBIDDEN_RE = re.compile(f"[{FORBIDDEN_CHARS}]")
+FORMULA_START = "=+-@"  # a spreadsheet runs a cell starting with one of these as a formula
+FORMULA_SET = frozenset(FORMULA_START)
+FIRST_CHAR = operator.itemgetter(slice(0, 1))
+FORBIDDEN_OR_CR_RE = re.compile(f"[{FORBIDDEN_CHARS}\\r]")
+# URLs the fast pass accepts without parsing them (no port, no user name, no brackets, no backslash or space);
+# any other is checked in full by make_checker.
+SAFE_URL_RE = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#][^\s\\]*)?")
+
+
+def is_free_text(spec: dict) -> bool:
+    """A string column with no enumeration, pattern or format: text a person typed."""
+    c = spec.get("constraints", {})
+    return spec.get("type", "string") == "string" and not spec.get("format") and "enum" not in c and "pattern" not in c
+
+
+def char_name(ch: str) -> str:
+    return f"U+{ord(ch):04X}" + (f" ({unicodedata.name(ch)})" if unicodedata.name(ch, "") else " (a control character)")
+
+
+def cell_problems(fname: str, value: str, free_text: bool) -> list[str]:
+    """What is wrong with a cell whatever its column: hidden characters, and formulas in free text."""
+    out = []
+    m = FORBIDDEN_RE.search(value)
+    if m:
+        what = ("a byte-order mark in the middle of the file" if m.group() == "\ufeff"
+                else "an invisible or control character")
+        out.append(f"{fname}: contains {char_name(m.group())}, {what}, at character {m.start() + 1}: remove it "
+                   "(it can hide text or make it display as something else)")
+    if free_text:
+        start = value.lstrip(" \t\r\n")
+        if start[:1] in tuple(FORMULA_START):
+            out.append(f"{fname}: starts with {start[0]!r}, so a spreadsheet opening the download would run it as a formula: "
+                       "reword the start (begin with a word or a digit)")
+    return out
 
 
 def make_checker(spec: dict, period: tuple[dt.date, dt.date]):
@@ -148,6 +233,7 @@ def make_checker(spec: dict, period: tuple[dt.date, dt.date]):
     in_period = spec.get("x_period", False)
     is_uri = spec.get("format") == "uri"
     start, end = period
+    first_day = dt.date(FIRST_YEAR, 1, 1)
 
     def check(value: str):
         if enum is not None and value not in enum:
@@ -155,15 +241,20 @@ def make_checker(spec: dict, period: tuple[dt.date, dt.date]):
         typed: object = value
         if kind == "integer":
             if not INTEGER_RE.fullmatch(value):
-                return value, f"{value!r} is not a whole number"
+                return value, (f"{value!r} is not a whole number (digits 0-9 and an optional leading minus; "
+                               "no spaces, separators or other scripts' digits)")
+            if len(value.lstrip("-")) > 19 or not INT64_MIN <= int(value) <= INT64_MAX:
+                return value, f"{value!r} is out of range: a whole number must lie between {INT64_MIN} and {INT64_MAX}"
             typed = int(value)
         elif kind == "number":
-            try:
-                typed = float(value)
-            except ValueError:
-                return value, f"{value!r} is not a number"
+            if not NUMBER_RE.fullmatch(value):
+                return value, (f"{value!r} is not a number (digits 0-9, an optional leading minus and a dot for "
+                               "decimals, e.g. 1000.5; no spaces, separators or other scripts' digits)")
+            typed = float(value)
             if not math.isfinite(typed):
                 return value, f"{value!r} is not a finite number"
+            if abs(typed) > INT64_MAX:
+                return value, f"{value!r} is out of range: a number here must lie between {INT64_MIN} and {INT64_MAX}"
             if typed.is_integer() and INTEGER_RE.fullmatch(value):
                 typed = int(value)
         if minimum is not None and typed < minimum:
@@ -178,17 +269,34 @@ def make_checker(spec: dict, period: tuple[dt.date, dt.date]):
             parsed = parse_date(value)
             if parsed is None:
                 return value, f"{value!r} is not a real calendar date"
+            day, precision = parsed
             if in_period:
-                day, precision = parsed
                 earliest = {"day": start, "month": start.replace(day=1), "year": start.replace(month=1, day=1)}[precision]
                 if day < earliest:
                     return value, f"{value} is before the period this dataset covers (from {start.isoformat()})"
                 if day > end:
                     return value, f"{value} is in the future (after {end.isoformat()})"
+            else:
+                if day < first_day:
+                    return value, f"{value} is before {FIRST_YEAR}: check the year (dates run from {first_day.isoformat()})"
+                if day > end:
+                    return value, f"{value} is in the future (after {end.isoformat()}): check the year"
         if is_uri:
-            parts = urlsplit(value)
-            if parts.scheme not in ("http", "https") or not parts.netloc or re.search(r"\s", value):
+            if "\\" in value:
+                return value, (f"{value!r} contains a backslash, which browsers read as '/': the link could lead to "
+                               "another host than it shows (write '/')")
+            if re.search(r"\s", value):
+                return value, f"{value!r} is not an http(s) URL (it contains a space or line break)"
+            try:
+                parts = urlsplit(value)
+                host, _ = parts.hostname, parts.port
+            except ValueError as e:
+                return value, f"{value!r} is not a valid URL ({e}): check the brackets and the port"
+            if parts.scheme not in ("http", "https") or not host:
                 return value, f"{value!r} is not an http(s) URL"
+            if "@" in parts.netloc:
+                return value, (f"{value!r} has a user name before '@', so the browser goes to another host than the "
+                               "link seems to name: link the page without it")
         return typed, None
     return check
 
@@ -266,7 +374,8 @@ class Loader:
         return (self.paths.get(table, table), self.lines.get(table, {}).get(key, 1),
                 self.columns.get(table, {}).get(column, 1))
 
-    def shown(self, path: Path) -> str:
+    @staticmethod
+    def shown(path: Path) -> str:
         rel = os.path.relpath(path)
         return str(path) if rel.startswith("..") else rel
 
@@ -283,11 +392,18 @@ class Loader:
             if not path.exists():
                 problems.append(Problem(shown, 1, 1, f"file is missing (expected the {name} table)"))
                 return
+            if path.is_dir():
+                problems.append(Problem(shown, 1, 1, f"is a folder, not a file: expected the {name} table as a CSV file"))
+                return
+            if not path.is_file():
+                problems.append(Problem(shown, 1, 1, f"is not a regular file: expected the {name} table as a CSV file"))
+                return
             size = path.stat().st_size
             if size < 65536 and not path.read_bytes().strip():
                 problems.append(Problem(shown, 1, 1, f"file is empty: expected a header row: {','.join(names)}"))
                 return
             mark = len(problems)
+            csv.field_size_limit(FIELD_LIMIT)
             if self.clean_bytes(path):
                 # Fast path: decode while reading, a buffer at a time (memory stays flat on large files).
                 try:
@@ -299,6 +415,8 @@ class Loader:
             # Slow path, only for a broken file: decode it whole to report every bad byte and NUL with its position.
             text = decode(path.read_bytes(), shown, problems)
             self.read_rows(res, shown, csv.reader(io.StringIO(text, newline=""), strict=True))
+        except OSError as e:
+            problems.append(Problem(shown, 1, 1, f"cannot read the file: {e.strerror or e}"))
         finally:
             self.done.add(name)
 
@@ -360,7 +478,7 @@ class Loader:
             plain = f.get("type", "string") == "string" and not f.get("format") and not (set(c) - {"required"})
             col = columns.get(f["name"])
             checks.append((f["name"], col, None if col is None else col - 1, None if plain else make_checker(f, self.period),
-                           bool(c.get("required")), unique.get(f["name"])))
+                           bool(c.get("required")), unique.get(f["name"]), is_free_text(f)))
         composite: dict = {} if len(pk) > 1 else None
         self.columns[name] = columns
         lines = self.lines.setdefault(name, {})
@@ -393,11 +511,18 @@ class Loader:
                                         f"expected {width} fields, found {len(row)} (a truncated line, or a comma that should be quoted)"))
                 continue
             record: dict = {}
-            for fname, col, idx, check, required, seen in checks:
+            for fname, col, idx, check, required, seen, free in checks:
                 if idx is None:
                     record[fname] = None
                     continue
                 value = row[idx]
+                if len(value) > CELL_LIMIT:
+                    problems.append(Problem(shown, line, col, f"{fname}: cell too large: {len(value):,} characters; "
+                                            f"the limit is {CELL_LIMIT:,} (check for a missing double quote, or shorten it)"))
+                    record[fname] = None
+                    continue
+                for message in cell_problems(fname, value, free):
+                    problems.append(Problem(shown, line, col, message))
                 stripped = value.strip()
                 if stripped != value:
                     problems.append(Problem(shown, line, col, f"{fname}: {value!r} has spaces or line breaks at its start or end"))
@@ -455,6 +580,10 @@ class Loader:
                     batch.clear()
         if self.db is not None and batch and not problems:
             self.db.executemany(insert, batch)
+        if not self.counts[name] and not res.get("x_allow_empty") and not any(
+                p.path == shown for p in problems):
+            problems.append(Problem(shown, 1, 1, f"no rows, only the header: the {name} table may not be empty "
+                                    "(if it may, set \"x_allow_empty\": true on its resource in datapackage.json)"))
 
     def finish(self) -> None:
         for shown, line, col, col_name, v, target, target_file in self.deferred:
@@ -470,6 +599,281 @@ class Loader:
         self.problems.sort(key=lambda p: (by_path.get(p.path, 99), p.line, p.column, p.message))
 
 
+# Row rules (row_rules above) as SQL over the loaded tables, to find in one pass whether any row breaks one:
+# (table, columns the rule reads, condition a breaking row meets). The fast loader runs these; when one matches,
+# the build reads the files again with the Loader, whose row_rules give the messages. Keep the two in step
+# (the error corpus in tests/test_build.py has a case for each rule).
+def _first_day(col: str) -> str:
+    return f"([{col}] || substr('-01-01', 1, 10 - length([{col}])))"
+
+
+ROW_RULES_SQL = [
+    ("responses", ["date", "date_precision"], "date_precision != case length(date) when 10 then 'day' when 7 then 'month' else 'year' end"),
+    ("triggers", ["date", "date_precision"], "date_precision != case length(date) when 10 then 'day' when 7 then 'month' else 'year' end"),
+    ("responses", ["end_date", "status"], "end_date is not null and (status is null or status not in ('lifted', 'expired'))"),
+    ("responses", ["end_date", "date"], f"end_date is not null and date is not null and {_first_day('end_date')} < {_first_day('date')}"),
+    ("responses", ["amount", "currency"], "(amount is null) != (currency is null)"),
+    ("responses", ["responds_to_id", "id"], "responds_to_id = id"),
+    *[(t, [f"name_{lang}", f"name_{lang}_source_id"], f"(name_{lang} is null) != (name_{lang}_source_id is null)")
+      for t in ("actors", "targets") for lang in ("be", "ru")],
+    *[(t, ["no_cyrillic_name", "name_be", "name_ru"], "no_cyrillic_name is not null and (name_be is not null or name_ru is not null)")
+      for t in ("actors", "targets")],
+    ("targets", ["target_type", "no_cyrillic_name"],
+     "(target_type = 'aircraft') != (coalesce(no_cyrillic_name, '') = 'registration_mark')"),
+    ("actors", ["parent_id", "id"], "parent_id = id"),
+    ("actors", ["actor_type", "iso_code"], "actor_type = 'state' and iso_code is null"),
+    ("actors", ["latitude", "longitude"], "(latitude is null) != (longitude is null)"),
+]
+
+
+NULL_IF_EMPTY = "nullif(?, '')"  # an empty cell is NULL
+
+
+class Flagged(Exception):
+    """The fast loader found something wrong: the Loader then reads the files again to name every problem."""
+    def __init__(self, path: str, line: int, column: int, what: str):
+        super().__init__(what)
+        self.problem = Problem(path, line, column, f"{what} (found by the fast check; the detailed check found no "
+                                                   "message for it: please report this)")
+
+
+class FastLoader:
+    """Reads every CSV once, checking whole columns at a time with operations that run in C (sets, joins, regular
+    expressions, map) instead of a Python loop over cells, and inserts the text into the typed tables in batches
+    (SQLite's column types convert '40' to 40). It only decides whether everything is valid: at the first sign of
+    a problem it stops, and the build reads the files again with `Loader`, which names every problem with its
+    file, line and column. Keys, foreign keys and uniqueness are checked by SQLite (the primary key refuses a
+    duplicate; the rest are set operations in SQL once everything is loaded), so memory stays flat: a few batches
+    of rows, and the first line of every row."""
+
+    BATCH = 20_000
+
+    def __init__(self, pkg: dict, data_dir: Path, db: sqlite3.Connection, period):
+        self.pkg, self.data_dir, self.db, self.period = pkg, data_dir, db, period
+        self.counts: dict[str, int] = {}
+        self.paths: dict[str, str] = {}
+        self.columns: dict[str, dict] = {}
+        self.lines: dict[str, array.array] = {}   # resource -> first line of each row, in rowid order
+        self.line_by_key: dict[str, dict] = {}    # for a table whose rowid is its (integer) primary key
+        self.pks: dict[str, list[str]] = {}
+
+    def locate(self, table: str, key, column: str) -> tuple[str, int, int]:
+        """(file, line, column) of one cell, for rules that run on the loaded database (rules.py)."""
+        path, col = self.paths.get(table, table), self.columns.get(table, {}).get(column, 1)
+        if table in self.line_by_key:
+            return path, self.line_by_key[table].get(key, 1), col
+        pk, lines = self.pks.get(table), self.lines.get(table)
+        if not pk or lines is None:
+            return path, 1, col
+        values = key if isinstance(key, (tuple, list)) else (key,)
+        row = self.db.execute(f'select rowid from "{table}" where ' + " and ".join(f"[{k}] = ?" for k in pk),
+                              tuple(values)).fetchone()
+        return path, (lines[row[0] - 1] if row and 0 < row[0] <= len(lines) else 1), col
+
+    def run(self, resources: list[dict] | None = None, finish: bool = True) -> dict[str, int]:
+        """Load every resource (or those given); raise Flagged at the first problem.
+
+        Batches go to SQLite from a second thread, which spends most of its time inside SQLite (without Python's
+        lock) while this one parses and checks the next batch; the queue holds at most two batches."""
+        enabled = gc.isenabled()
+        gc.disable()  # millions of short-lived lists: the cyclic collector would rescan them again and again
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.write_error: BaseException | None = None
+        writer = threading.Thread(target=self.write, name="build-writer", daemon=True)
+        writer.start()
+        try:
+            for res in self.pkg["resources"] if resources is None else resources:
+                self.load(res)
+        finally:
+            self.queue.put(None)
+            writer.join()
+            if enabled:
+                gc.enable()
+        if self.write_error is not None:
+            path, what = getattr(self, "writing", ("", ""))
+            raise Flagged(path, 1, 1, f"cannot be loaded: {self.write_error}")
+        if finish:
+            self.finish()
+        return self.counts
+
+    STATE = ("counts", "paths", "columns", "lines", "line_by_key", "pks")
+
+    def state(self) -> dict:
+        """What a loader in another process learnt: counts, and where each row is."""
+        return {k: getattr(self, k) for k in self.STATE}
+
+    def absorb(self, state: dict) -> None:
+        for k in self.STATE:
+            getattr(self, k).update(state[k])
+
+    def write(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.write_error is None:
+                self.writing, insert, rows = item
+                try:
+                    self.db.executemany(insert, rows)
+                except BaseException as e:  # reported by run(), in the main thread
+                    self.write_error = e
+
+    def send(self, shown: str, insert: str, rows: list) -> None:
+        if self.write_error is not None:
+            raise Flagged(shown, 1, 1, f"cannot be loaded: {self.write_error}")
+        self.queue.put(((shown, insert), insert, rows))
+
+    def load(self, res: dict) -> None:
+        name, schema = res["name"], res["schema"]
+        fields = schema["fields"]
+        names = [f["name"] for f in fields]
+        path = self.data_dir / Path(res["path"]).name
+        shown = Loader.shown(path)
+        self.paths[name], self.counts[name] = shown, 0
+        self.columns[name] = {n: i for i, n in enumerate(names, 1)}
+        pk = self.pks[name] = schema.get("primaryKey", [])
+        if not path.is_file():
+            raise Flagged(shown, 1, 1, "not a file")
+        csv.field_size_limit(CELL_LIMIT)  # a larger cell stops the reader (the Loader then names it)
+        width = len(names)
+        specs = [self.column_check(res, f, i) for i, f in enumerate(fields)]
+        pk_idx = [names.index(k) for k in pk]
+        integer_pk = len(pk) == 1 and fields[pk_idx[0]].get("type") == "integer"
+        lines = self.lines[name] = array.array("q")
+        by_key = self.line_by_key[name] = {} if integer_pk else None
+        if by_key is None:
+            del self.line_by_key[name]
+        insert = (f'insert into "{name}" ({", ".join(f"[{n}]" for n in names)}) '
+                  f'values ({", ".join([NULL_IF_EMPTY] * len(names))})')
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as f:
+                reader = csv.reader(f, strict=True)
+                header = next(reader, None)
+                if header != names:
+                    raise Flagged(shown, 1, 1, "the header is not the columns of the data package")
+                end = reader.line_num
+                while True:
+                    rows, ends = [], []
+                    for row in reader:
+                        rows.append(row)
+                        ends.append(reader.line_num)
+                        if len(rows) == self.BATCH:
+                            break
+                    if not rows:
+                        break
+                    starts = [end + 1, *(e + 1 for e in ends[:-1])]
+                    end = ends[-1]
+                    if set(map(len, rows)) != {width}:
+                        raise Flagged(shown, starts[0], 1, "a row with the wrong number of fields, or an empty line")
+                    cols = list(zip(*rows))
+                    for check in specs:
+                        check(cols, shown, starts)
+                    if by_key is not None:
+                        by_key.update(zip(map(int, cols[pk_idx[0]]), starts))
+                    lines.extend(starts)
+                    self.counts[name] += len(rows)
+                    self.send(shown, insert, rows)
+        except (csv.Error, UnicodeDecodeError, ValueError, OverflowError, sqlite3.Error) as e:
+            raise Flagged(shown, 1, 1, f"cannot be read or loaded: {e}") from None
+        if not self.counts[name] and not res.get("x_allow_empty"):
+            raise Flagged(shown, 1, 1, "no rows")
+
+    def column_check(self, res: dict, spec: dict, i: int):
+        """A function checking column i of a batch, everything about the field precomputed."""
+        c = spec.get("constraints", {})
+        kind = spec.get("type", "string")
+        required = bool(c.get("required"))
+        enum = frozenset(c["enum"]) | {""} if "enum" in c else None
+        pattern = re.compile(c["pattern"]) if "pattern" in c else None
+        is_date = c.get("pattern", "").startswith("^[0-9]{4}") and "-[0-9]{2}" in c.get("pattern", "")
+        is_uri = spec.get("format") == "uri"
+        checker = make_checker(spec, self.period)
+        minimum, maximum = c.get("minimum"), c.get("maximum")
+        free_text = is_free_text(spec)
+        fname = spec["name"]
+        date_ok: set = set()
+
+        def check(cols, shown, starts):
+            col = cols[i]
+            def flag(what):
+                raise Flagged(shown, starts[0], i + 1, f"{fname}: {what}")
+            # (A cell larger than CELL_LIMIT already stopped the CSV reader.)
+            if FORBIDDEN_OR_CR_RE.search("\n".join(col)):
+                flag("a control or invisible character, or a carriage return")
+            if col != tuple(map(str.strip, col)):
+                flag("spaces or line breaks at an edge")
+            if free_text and not FORMULA_SET.isdisjoint(map(FIRST_CHAR, col)):
+                flag("a formula")
+            if required and "" in col:
+                flag("an empty required cell")
+            values = list(filter(None, col))
+            if not values:
+                return
+            if enum is not None and not enum.issuperset(values):
+                flag("a value outside the enumeration")
+            typed = values
+            if kind == "integer":
+                if not all(map(INTEGER_RE.fullmatch, values)) or max(map(len, values)) > 20:
+                    flag("not a whole number")
+                typed = list(map(int, values))
+                lo, hi = min(typed), max(typed)
+                if lo < INT64_MIN or hi > INT64_MAX:
+                    flag("out of range")
+            elif kind == "number":
+                if not all(map(NUMBER_RE.fullmatch, values)):
+                    flag("not a number")
+                typed = list(map(float, values))
+                if not all(map(math.isfinite, typed)):
+                    flag("not finite")
+                lo, hi = min(typed), max(typed)
+                if lo < -INT64_MAX or hi > INT64_MAX:
+                    flag("out of range")
+            if kind in ("integer", "number"):
+                if minimum is not None and lo < minimum or maximum is not None and hi > maximum:
+                    flag("out of its range")
+            if is_date:  # few distinct dates: each checked once, in full
+                for v in set(values) - date_ok:
+                    if checker(v)[1]:
+                        flag("not a valid date")
+                    date_ok.add(v)
+            elif pattern is not None and not all(map(pattern.fullmatch, values)):
+                flag("does not match the pattern")
+            if is_uri:
+                for v in [v for v in values if not SAFE_URL_RE.fullmatch(v)]:
+                    if checker(v)[1]:
+                        flag("not an http(s) URL")
+        return check
+
+    def first(self, table: str, condition: str, column: str, what: str) -> None:
+        """Flag the first row of `table` meeting `condition` (SQL), if any."""
+        row = self.db.execute(f'select rowid from "{table}" where {condition} limit 1').fetchone()
+        if row:
+            lines = self.lines.get(table)
+            line = lines[row[0] - 1] if lines is not None and 0 < row[0] <= len(lines) else 1
+            raise Flagged(self.paths[table], line, self.columns[table].get(column, 1), what)
+
+    def finish(self) -> None:
+        """The checks that span rows or tables, as set operations in SQLite: one pass over each table."""
+        conditions: dict[str, list[str]] = {r["name"]: [] for r in self.pkg["resources"]}
+        tables = {r["name"]: {f["name"] for f in r["schema"]["fields"]} for r in self.pkg["resources"]}
+        for res in self.pkg["resources"]:
+            name, schema = res["name"], res["schema"]
+            for fk in schema.get("foreignKeys", []):
+                col, target, ref = fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0]
+                conditions[name].append(f'[{col}] is not null and [{col}] not in (select [{ref}] from "{target}")')
+            for f in schema["fields"]:
+                if f.get("constraints", {}).get("unique") and schema.get("primaryKey") != [f["name"]]:
+                    c = f["name"]
+                    conditions[name].append(f'[{c}] in (select [{c}] from "{name}" where [{c}] is not null '
+                                            f'group by [{c}] having count(*) > 1)')
+        if {"responses", "response_sources"} <= set(tables):
+            conditions["responses"].append("id not in (select response_id from response_sources)")
+        for table, cols, condition in ROW_RULES_SQL:
+            if table in tables and set(cols) <= tables[table]:
+                conditions[table].append(condition)
+        for table, conds in conditions.items():
+            if conds:
+                self.first(table, " or ".join(f"({c})" for c in conds), "",
+                           "a row breaks a key, uniqueness or row rule")
+
+
 def load_package(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -479,16 +883,151 @@ def period_of(pkg: dict, today: dt.date | None = None) -> tuple[dt.date, dt.date
     return start, today or dt.date.today()
 
 
-def validate(data_dir: Path, datapackage: Path = ROOT / "datapackage.json", today: dt.date | None = None) -> dict[str, int]:
-    """Check every CSV without writing a database; raise BuildError listing every problem."""
-    pkg = load_package(datapackage)
-    loader = Loader(pkg, data_dir, None, period_of(pkg, today))
+def detailed_problems(pkg: dict, data_dir: Path, period) -> list[Problem]:
+    """Every problem in the files, each with its file, line and column (the Loader: a Python pass over every cell)."""
+    loader = Loader(pkg, data_dir, None, period)
     for res in pkg["resources"]:
         loader.load(res)
     loader.finish()
-    if loader.problems:
-        raise BuildError(loader.problems)
-    return loader.counts
+    return loader.problems
+
+
+# Load (and index) the tables in two processes; BUILD_PARALLEL=0 keeps to one.
+PARALLEL = (os.cpu_count() or 1) >= 2 and os.environ.get("BUILD_PARALLEL", "1") != "0"
+
+
+def split_resources(pkg: dict, data_dir: Path) -> tuple[list[dict], list[dict]]:
+    """Two groups of resources with about as many bytes of CSV each: the largest file in the first."""
+    def size(res):
+        p = data_dir / Path(res["path"]).name
+        return p.stat().st_size if p.is_file() else 0
+    groups: tuple[list, list] = ([], [])
+    totals = [0, 0]
+    for res in sorted(pkg["resources"], key=size, reverse=True):
+        i = totals.index(min(totals))
+        groups[i].append(res)
+        totals[i] += size(res)
+    return groups
+
+
+def _load_part(pkg: dict, data_dir: Path, period, aux: Path, names: list[str], send) -> None:
+    """In a second process: load (and index) some tables into their own database file, then report."""
+    try:
+        db = sqlite_utils.Database(sqlite3.connect(aux, check_same_thread=False))
+        tune(db.conn)
+        db.execute(f"pragma cache_size = -{CACHE_KIB // 2}")  # the two processes together stay well under 1 GB
+        for res in creation_order(pkg):
+            create_table(db, res)
+        part = [r for r in pkg["resources"] if r["name"] in names]
+        fast = FastLoader(pkg, data_dir, db.conn, period)
+        fast.run(part, finish=False)
+        for res in part:
+            index_table(db, res)
+        db.conn.commit()
+        db.close()
+        send.send(("ok", fast.state()))
+    except Flagged as flagged:
+        send.send(("flagged", flagged.problem))
+    except BaseException as e:
+        send.send(("error", f"{type(e).__name__}: {e}"))
+
+
+def load_parallel(pkg: dict, data_dir: Path, db: sqlite3.Connection, period, aux: Path) -> FastLoader:
+    """FastLoader over two processes: this one loads the largest file, a second one the others into `aux`,
+    both build the indexes of what they loaded; then SQLite copies the second file's tables and indexes in
+    (INSERT ... SELECT * between identical tables copies records and index entries as they are), and the checks
+    across tables run on the whole."""
+    import multiprocessing
+    mine, theirs = split_resources(pkg, data_dir)
+    fast = FastLoader(pkg, data_dir, db, period)
+    if not theirs:
+        fast.run()
+        return fast
+    aux.unlink(missing_ok=True)
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_load_part, args=(pkg, data_dir, period, aux, [r["name"] for r in theirs], send),
+                        name="build-loader", daemon=True)
+    child.start()
+    send.close()
+    try:
+        try:
+            fast.run(mine, finish=False)
+            for res in mine:
+                index_table(sqlite_utils.Database(db), res)
+        except BaseException:
+            child.terminate()  # this part is wrong already: the Loader will name every problem anyway
+            child.join()
+            raise
+        try:
+            outcome, payload = receive.recv()
+        except EOFError:
+            outcome, payload = "error", f"the loader process ended without an answer (exit code {child.exitcode})"
+        child.join()
+        if outcome == "flagged":
+            raise Flagged(payload.path, payload.line, payload.column, payload.message)
+        if outcome != "ok":
+            raise Flagged(fast.paths.get(theirs[0]["name"], ""), 1, 1, f"the second loader failed: {payload}")
+        fast.absorb(payload)
+        fast.counts = {r["name"]: fast.counts[r["name"]] for r in pkg["resources"]}  # in the data package's order
+        db.commit()
+        wrapper = sqlite_utils.Database(db)
+        for res in theirs:
+            index_table(wrapper, res)  # on the empty tables: the copy then brings the index entries too
+        db.execute("attach database ? as part", (str(aux),))
+        for res in theirs:
+            db.execute(f'insert into main."{res["name"]}" select * from part."{res["name"]}"')
+        db.commit()
+        db.execute("detach database part")
+        fast.finish()
+        return fast
+    finally:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{aux}{suffix}").unlink(missing_ok=True)
+
+
+def load_checked(pkg: dict, data_dir: Path, db: sqlite3.Connection, period, aux: Path | None = None) -> FastLoader:
+    """Load every table into `db`, checked; then the rules about the data as a whole (rules.py).
+    With `aux` (a scratch file beside the database), the load is shared with a second process.
+    Raises BuildError listing every problem."""
+    try:
+        if aux is not None and PARALLEL:
+            fast = load_parallel(pkg, data_dir, db, period, aux)
+        else:
+            fast = FastLoader(pkg, data_dir, db, period)
+            fast.run()
+    except Flagged as flagged:
+        # Something is wrong: read everything again, cell by cell, to name every problem with its position.
+        raise BuildError(detailed_problems(pkg, data_dir, period) or [flagged.problem]) from None
+    problems = rules.check(db, fast.locate)
+    if problems:
+        raise BuildError(sorted(problems))
+    return fast
+
+
+def validate(data_dir: Path, datapackage: Path = ROOT / "datapackage.json", today: dt.date | None = None,
+             pkg: dict | None = None) -> dict[str, int]:
+    """Check every CSV and every rule, as the build does, without keeping a database; raise BuildError listing
+    every problem."""
+    pkg = pkg or load_package(datapackage)
+    with tempfile.TemporaryDirectory(prefix="belarus-validate-") as tmp:
+        db = sqlite_utils.Database(sqlite3.connect(Path(tmp) / "check.db", check_same_thread=False))
+        tune(db.conn)
+        for res in creation_order(pkg):
+            create_table(db, res)
+        try:
+            return load_checked(pkg, data_dir, db.conn, period_of(pkg, today), aux=Path(tmp) / "part.db").counts
+        finally:
+            db.close()
+
+
+def tune(conn: sqlite3.Connection) -> None:
+    """A database built once and renamed into place: no journal, no fsync, a larger page cache."""
+    conn.execute("pragma journal_mode = off")
+    conn.execute("pragma synchronous = off")
+    conn.execute(f"pragma cache_size = -{CACHE_KIB}")
+    conn.execute("pragma threads = 2")  # sorts for CREATE INDEX may use a helper thread
+    conn.execute("pragma analysis_limit = 1000")  # ANALYZE samples each index instead of reading all of it
 
 
 # --------------------------------------------------------------------------- writing
@@ -548,7 +1087,7 @@ def index_table(db: sqlite_utils.Database, res: dict) -> None:
                                      if_not_exists=True)
 
 
-def build_summaries(db: sqlite_utils.Database, queries_file: Path = QUERIES_FILE) -> list[str]:
+def build_summaries(db, queries_file: Path = QUERIES_FILE, schema: str = "main") -> list[str]:
     """The results of the heavy parameterless canned queries, computed once into summary_<name> tables.
 
     The database never changes between builds, so an aggregate over every response need not be recounted on
@@ -558,9 +1097,43 @@ def build_summaries(db: sqlite_utils.Database, queries_file: Path = QUERIES_FILE
     made = []
     for name, q in (queries or {}).items():
         if isinstance(q, dict) and q.get("summary_sql"):
-            db.execute(f"create table [summary_{name}] as {q['summary_sql']}")
+            db.execute(f"create table [{schema}].[summary_{name}] as {q['summary_sql']}")
             made.append(f"summary_{name}")
     return made
+
+
+class SummaryBuilder(threading.Thread):
+    """build_summaries on its own connection, into a side database file: it runs while the main connection writes
+    the search index (SQLite does the work outside Python's lock), then copy_into() moves the tables in."""
+
+    def __init__(self, db_path: Path, aux_path: Path, queries_file: Path = QUERIES_FILE):
+        super().__init__(name="build-summaries", daemon=True)
+        self.db_path, self.aux_path, self.queries_file = db_path, aux_path, queries_file
+        self.made: list[str] = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            conn = sqlite3.connect(self.db_path)
+            conn.execute(f"pragma cache_size = -{CACHE_KIB // 2}")
+            conn.execute("attach database ? as side", (str(self.aux_path),))
+            conn.execute("pragma side.journal_mode = off")
+            self.made = build_summaries(conn, self.queries_file, schema="side")
+            conn.commit()
+            conn.close()
+        except BaseException as e:
+            self.error = e
+
+    def copy_into(self, db: sqlite_utils.Database) -> None:
+        if self.error is not None:
+            raise self.error
+        if not self.made:
+            return
+        db.execute("attach database ? as side", (str(self.aux_path),))
+        for name in self.made:  # same columns and declared types, rows in the same order
+            db.execute(f"create table [{name}] as select * from side.[{name}] order by rowid")
+        db.conn.commit()
+        db.execute("detach database side")
 
 
 def build_search(db: sqlite_utils.Database) -> None:
@@ -653,27 +1226,30 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
     """Validate and load in one pass into a temporary file; rename it into place only if nothing was wrong."""
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp-{os.getpid()}")
-    if tmp.exists():
-        tmp.unlink()
+    aux = output.with_name(f".{output.name}.summaries-{os.getpid()}")
+    for p in (tmp, aux):
+        p.unlink(missing_ok=True)
+    db = None
     try:
-        db = sqlite_utils.Database(tmp)
-        db.execute("pragma journal_mode = off")
-        db.execute("pragma synchronous = off")
+        db = sqlite_utils.Database(sqlite3.connect(tmp, check_same_thread=False))  # FastLoader writes from a thread
+        tune(db.conn)
         for res in creation_order(pkg):
             create_table(db, res)
-        loader = Loader(pkg, data_dir, db.conn, period_of(pkg, today))
+        part = output.with_name(f".{output.name}.part-{os.getpid()}")
+        loader = load_checked(pkg, data_dir, db.conn, period_of(pkg, today), aux=part)
         for res in pkg["resources"]:
-            loader.load(res)
-        loader.finish()
-        if loader.problems:
-            raise BuildError(loader.problems)
-        problems = rules.check(db.conn, loader.locate)
-        if problems:
-            raise BuildError(sorted(problems))
-        for res in pkg["resources"]:
-            index_table(db, res)
-        build_search(db)
-        build_summaries(db)
+            index_table(db, res)  # (those the parallel load indexed already are left as they are)
+        # The summaries only read the tables: a second connection computes them into a side file while this one
+        # writes the search index (write-ahead log: a reader sees the tables as they are, a writer goes on).
+        db.conn.commit()
+        db.execute("pragma journal_mode = wal")
+        summaries = SummaryBuilder(tmp, aux)
+        summaries.start()
+        try:
+            build_search(db)
+        finally:
+            summaries.join()
+        summaries.copy_into(db)
         for name, sql in VIEWS.items():
             db.create_view(name, sql.strip())
         db["dataset_info"].insert_all([
@@ -688,17 +1264,21 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
         ], pk="key")
         db.analyze()
         db.conn.commit()
+        db.execute("pragma journal_mode = delete")  # the log written back: one self-contained file
         db.close()
         os.replace(tmp, output)
         return loader.counts
     except BaseException:
         try:
-            db.close()
+            if db is not None:
+                db.close()
         except Exception:
             pass
-        if tmp.exists():
-            tmp.unlink()
         raise
+    finally:
+        for p in (tmp, aux):
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{p}{suffix}").unlink(missing_ok=True)
 
 
 def ordered_rows(db: sqlite3.Connection, table: str, pk: list[str]) -> sqlite3.Cursor:
@@ -706,13 +1286,26 @@ def ordered_rows(db: sqlite3.Connection, table: str, pk: list[str]) -> sqlite3.C
 
 
 def export_csv(db: sqlite3.Connection, table: str, pk: list[str], out) -> None:
-    """A table as CSV in Datasette's own dialect (CRLF, minimal quoting), ordered by primary key,
-    so it is byte-identical to Datasette's streamed export sorted the same way. Streams to `out`."""
+    """A table as CSV in Datasette's own dialect (CRLF, minimal quoting, NULL as an empty cell), ordered by primary
+    key, so it is byte-identical to Datasette's streamed export sorted the same way. Streams to `out`; the csv
+    module writes the rows straight from the cursor, in C."""
     cur = ordered_rows(db, table, pk)
     w = csv.writer(out)
     w.writerow([c[0] for c in cur.description])
-    for row in cur:
-        w.writerow(["" if v is None else v for v in row])
+    w.writerows(cur)
+
+
+def export_json(db: sqlite3.Connection, table: str, pk: list[str], out) -> None:
+    """A table as a JSON array of objects, one per line, ordered by primary key; SQLite writes each object."""
+    cols = [c[0] for c in ordered_rows(db, table, pk).description]
+    obj = "json_object(" + ", ".join(f"'{c}', [{c}]" for c in cols) + ")"
+    cur = db.execute(f'select {obj} from "{table}" order by {", ".join(f"[{k}]" for k in pk)}')
+    out.write("[")
+    first = True
+    while batch := cur.fetchmany(5000):
+        out.write(("\n" if first else ",\n") + ",\n".join(r[0] for r in batch))
+        first = False
+    out.write("\n]")
 
 
 def sha256_file(path: Path) -> str:
@@ -723,37 +1316,56 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_downloads(pkg: dict, db_path: Path, out_dir: Path) -> dict:
-    """The whole dataset as files: CSVs with the data package (zip), JSON, and a manifest with sizes
-    and SHA-256 checksums (the database file included). Streamed; written to a temporary folder, then swapped in."""
-    tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+ZIP_LEVEL = 1  # deflate level of the CSV zip: level 1 is several times faster than the default 6, for a slightly larger file
+
+
+def write_zip(pkg: dict, db_path: Path, path: Path) -> None:
     db = sqlite3.connect(db_path)
     fixed_time = (2020, 8, 9, 0, 0, 0)  # a constant timestamp keeps the zip byte-for-byte reproducible
-    with zipfile.ZipFile(tmp / "belarus-responses-csv.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as z:
         for res in pkg["resources"]:
             info = zipfile.ZipInfo(res["path"], fixed_time)
             info.compress_type = zipfile.ZIP_DEFLATED
-            with z.open(info, "w", force_zip64=True) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as out:
+            info._compresslevel = ZIP_LEVEL  # (ZipFile(compresslevel=...) does not reach entries opened for writing)
+            with z.open(info, "w", force_zip64=True) as raw, \
+                    io.TextIOWrapper(io.BufferedWriter(raw, 1 << 20), encoding="utf-8", newline="") as out:
                 export_csv(db, res["name"], res["schema"]["primaryKey"], out)
         z.writestr(zipfile.ZipInfo("datapackage.json", fixed_time), json.dumps(pkg, indent=2, ensure_ascii=False) + "\n",
                    compress_type=zipfile.ZIP_DEFLATED)
-    with open(tmp / "belarus-responses.json", "w", encoding="utf-8") as out:
+    db.close()
+
+
+def write_json(pkg: dict, db_path: Path, path: Path) -> None:
+    db = sqlite3.connect(db_path)
+    with open(path, "w", encoding="utf-8", buffering=1 << 20) as out:
         head = {"title": pkg["title"], "version": pkg.get("version"), "as_of": pkg.get("x_as_of"),
                 "license": pkg["licenses"][0]["name"]}
         out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "tables": {')
         for i, res in enumerate(pkg["resources"]):
-            cur = ordered_rows(db, res["name"], res["schema"]["primaryKey"])
-            cols = [c[0] for c in cur.description]
-            out.write(("," if i else "") + "\n" + json.dumps(res["name"]) + ": [")
-            for j, row in enumerate(cur):
-                out.write(("," if j else "") + "\n" + json.dumps(dict(zip(cols, row)), ensure_ascii=False))
-            out.write("\n]")
+            out.write(("," if i else "") + "\n" + json.dumps(res["name"]) + ": ")
+            export_json(db, res["name"], res["schema"]["primaryKey"], out)
         out.write("\n}}\n")
     db.close()
-    files = {"belarus.db": db_path, **{p.name: p for p in sorted(tmp.iterdir())}}
-    manifest = {name: {"bytes": p.stat().st_size, "sha256": sha256_file(p)} for name, p in files.items()}
+
+
+def write_downloads(pkg: dict, db_path: Path, out_dir: Path) -> dict:
+    """The whole dataset as files: CSVs with the data package (zip), JSON, and a manifest with sizes
+    and SHA-256 checksums (the database file included). Streamed; written to a temporary folder, then swapped in.
+    The zip, the JSON and the database's checksum are made at the same time, in threads: SQLite, zlib and
+    hashlib do their work without holding Python's lock."""
+    from concurrent.futures import ThreadPoolExecutor
+    tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    with ThreadPoolExecutor(3) as pool:
+        jobs = [pool.submit(write_zip, pkg, db_path, tmp / "belarus-responses-csv.zip"),
+                pool.submit(write_json, pkg, db_path, tmp / "belarus-responses.json")]
+        db_sum = pool.submit(sha256_file, db_path)
+        for job in jobs:
+            job.result()
+        files = {"belarus.db": db_path, **{p.name: p for p in sorted(tmp.iterdir())}}
+        sums = {name: (db_sum if name == "belarus.db" else pool.submit(sha256_file, p)) for name, p in files.items()}
+        manifest = {name: {"bytes": p.stat().st_size, "sha256": sums[name].result()} for name, p in files.items()}
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(out_dir, ignore_errors=True)
     os.replace(tmp, out_dir)

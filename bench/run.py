@@ -1,9 +1,10 @@
 """make bench: build, serving and export benchmarks at several sizes, each against a baseline run in the same process.
 
-    python bench/run.py [--sizes 10000,100000,1000000] [--repeats 3] [--out bench/RESULTS.md]
+    python bench/run.py [--sizes 10000,100000,1000000] [--repeats 3] [--build-only] [--out bench/RESULTS.md]
 
-- build: our build.py (full validation, keys, indexes, FTS; downloads off) against csvs-to-sqlite on the same CSVs
-  (no validation, no search index) and against the sqlite3 shell's .import (the floor): wall time and peak memory.
+- build: our build.py (full validation, keys, indexes, FTS, summaries), without and with the downloads, against
+  csvs-to-sqlite on the same CSVs (no validation, no search index) and the sqlite3 shell's .import (the floor): wall
+  time, peak memory, and ours ÷ each baseline (printed as it goes, and written to RESULTS.md).
 - serving: p50 and p95 latency of every canned query, the responses table page with its default facets, a full-text
   search, a row page, a filtered JSON and a filtered CSV export; on our site and on bare `datasette` serving the same
   file (the same SQL, sent as ?sql= where bare Datasette has no canned query); 1 and 16 concurrent clients.
@@ -35,14 +36,15 @@ from load import ROOT, datasette_server, run_load  # noqa: E402
 PY = sys.executable
 BIN = Path(sys.executable).parent
 QUERIES = yaml.safe_load((ROOT / "plugins" / "queries.yml").read_text())
-PARAMS = {"search": {"q": "sanctions"}, "actor_responses": {"actor": "actor-0001"}, "responses_to_trigger": {"trigger": "trigger-1"},
+PARAMS = {"search": {"q": "sanctions"}, "actor_responses": {"actor": "actor-0001"}, "responses_to_trigger": {"trigger": "trigger-0001"},
           "sanctions_timeline": {"actor": "actor-0001"}, "target_history": {"name": "Lukashenko"},
           "listed_by_not_by": {"listed_by": "actor-0001", "not_listed_by": "actor-0002"}, "feed_actor": {"actor": "actor-0001"}}
 FACETS = "_facet=response_type&_facet=actor_id&_facet=binding&_facet=legal_basis&_facet=is_sanction&_facet=status"
 
 
-def timed(cmd: list[str], cwd: Path | None = None, stdin: str | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
+def timed(cmd: list[str], cwd: Path | None = None, stdin: str | None = None) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system, its own child processes included) of one child
+    process. On a shared machine CPU time moves less than wall time when other work competes for the cores."""
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE if stdin else None,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -53,25 +55,39 @@ def timed(cmd: list[str], cwd: Path | None = None, stdin: str | None = None) -> 
     seconds = time.perf_counter() - t
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{cmd[:3]} failed: {proc.stderr.read().decode()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
+TOOLS = ["ours, no downloads", "ours, with downloads", "csvs-to-sqlite", "sqlite3 .import"]
 
 
 def bench_build(data: Path, work: Path, repeats: int) -> dict[str, tuple[float, float]]:
+    """Median wall seconds and peak MB of each tool on the same CSVs. Ours with downloads is left in work/site."""
     csvs = sorted(data.glob("*.csv"))
-    runs: dict[str, list[tuple[float, float]]] = {"ours": [], "csvs-to-sqlite": [], "sqlite3 .import": []}
+    runs: dict[str, list[tuple[float, float, float]]] = {t: [] for t in TOOLS}
     for _ in range(repeats):
         for name in runs:
-            out = work / f"{name.split()[0]}.db"
+            out = work / "site" / "belarus.db" if name == "ours, with downloads" else work / f"{name.split()[0].strip(',')}.db"
+            out.parent.mkdir(parents=True, exist_ok=True)
             out.unlink(missing_ok=True)
-            if name == "ours":
-                cmd = [PY, str(ROOT / "build.py"), "--data", str(data), "--output", str(out), "--no-downloads"]
-                runs[name].append(timed(cmd))
+            if name.startswith("ours"):
+                cmd = [PY, str(ROOT / "build.py"), "--data", str(data), "--output", str(out)]
+                runs[name].append(timed(cmd + (["--no-downloads"] if "no downloads" in name else [])))
             elif name == "csvs-to-sqlite":
                 runs[name].append(timed([str(BIN / "csvs-to-sqlite"), *map(str, csvs), str(out)]))
             else:
                 script = ".mode csv\n" + "".join(f".import '{p}' {p.stem}\n" for p in csvs)
                 runs[name].append(timed(["sqlite3", str(out)], stdin=script))
-    return {k: (statistics.median(s for s, _ in v), statistics.median(m for _, m in v)) for k, v in runs.items()}
+    return {k: tuple(statistics.median(r[i] for r in v) for i in range(3)) for k, v in runs.items()}
+
+
+def build_table(b: dict[str, tuple[float, float, float]]) -> list[str]:
+    """Markdown: each tool's time and memory, and ours (both ways) ÷ each baseline."""
+    csvs_s, import_s = b["csvs-to-sqlite"][0], b["sqlite3 .import"][0]
+    out = ["| tool | seconds | CPU seconds | peak MB | ÷ csvs-to-sqlite | ÷ sqlite3 .import |", "|---|---|---|---|---|---|"]
+    for tool, (s, mb, cpu) in b.items():
+        out.append(f"| {tool} | {s:,.2f} | {cpu:,.2f} | {mb:,.0f} | {s / csvs_s:,.2f} | {s / import_s:,.2f} |")
+    return out
 
 
 def pages(db: Path) -> dict[str, tuple[str, str]]:
@@ -154,6 +170,8 @@ def main() -> int:
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--repeats", type=int, default=3, help="build runs per tool and size (the 1M size uses at most 2)")
     ap.add_argument("--quick", action="store_true", help="fewer requests per page")
+    ap.add_argument("--build-only", action="store_true", help="only the build figures (no serving or export)")
+    ap.add_argument("--keep-data", action="store_true", help="reuse synthetic data left in --work by an earlier run")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
     ap.add_argument("--work", type=Path, default=Path("/tmp/belarus-bench"))
     args = ap.parse_args()
@@ -161,9 +179,11 @@ def main() -> int:
     lines = [f"# Benchmark results", "", f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine()}.",
              "Server, load generator and builds share the machine. Every figure is a median; ratios compare runs made in this same process.", "",
              "What the figures mean:",
-             "- **Build**: wall time and peak resident memory of one run of each tool on the same synthetic CSVs (`bench/synth.py`). "
-             "Ours validates every cell against the data package, enforces keys, and builds indexes and the FTS5 index; "
-             "csvs-to-sqlite only loads (pandas); the sqlite3 shell's `.import` loads text with no types — the floor.",
+             "- **Build**: wall time and peak resident memory of one run of each tool on the same synthetic CSVs (`bench/synth.py`, "
+             "derived from `datapackage.json` and checked by the build). Ours validates every cell against the data package, "
+             "enforces keys and row rules, and builds indexes, the FTS5 index and the summary tables; *with downloads* it also "
+             "writes the zip of CSVs, the JSON and the manifest. csvs-to-sqlite only loads (pandas); the sqlite3 shell's "
+             "`.import` loads text with no types — the floor. The last two columns divide each time by the baseline's.",
              "- **Serving**: latency of each page on a real `datasette serve` over loopback: p50/p95 over sequential requests (1 client) "
              "and over a short burst of 16 concurrent clients. *Ours* is the site (metadata, plugins, templates); *bare* is `datasette -i` on "
              "the same file, sent the same SQL (for table pages: asked for the same facets and told the FTS table our metadata sets). The ratio is ours ÷ bare at p95: our overhead. Errors counts non-2xx/3xx answers and dropped connections.",
@@ -172,26 +192,26 @@ def main() -> int:
     started = time.perf_counter()
     for n in sizes:
         work = args.work / str(n)
-        shutil.rmtree(work, ignore_errors=True)
         data = work / "data"
-        subprocess.run([PY, str(ROOT / "bench" / "synth.py"), "--rows", str(n), "--out", str(data)], check=True, stdout=subprocess.DEVNULL)
+        if not (args.keep_data and (data / ".complete").exists()):
+            shutil.rmtree(work, ignore_errors=True)
+            t = time.perf_counter()
+            subprocess.run([PY, str(ROOT / "bench" / "synth.py"), "--rows", str(n), "--out", str(data)], check=True, stdout=subprocess.DEVNULL)
+            (data / ".complete").write_text("")
+            print(f"{n:,}: synthetic data written and checked by the build in {time.perf_counter() - t:,.0f} s", flush=True)
         repeats = min(args.repeats, 2) if n >= 1_000_000 else args.repeats
         b = bench_build(data, work, repeats)
-        # Serve the database our last timed build wrote, with its download files added.
+        table = build_table(b)
+        print(f"\n{n:,} responses, build (median of {repeats}):\n" + "\n".join(table), flush=True)
+        lines += [f"## {n:,} responses", "", f"### Build (median of {repeats})", "", *table, ""]
+        if args.build_only:
+            args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            continue
+        # Serve the database our last timed full build wrote, with its download files.
         db = work / "site" / "belarus.db"
-        db.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(work / "ours.db", db)
-        sys.path.insert(0, str(ROOT))
-        import build
-        build.write_downloads(build.load_package(ROOT / "datapackage.json"), db, build.downloads_dir(db))
         core = n >= 1_000_000  # at 1M, fewer requests per page keep make bench within its time budget
         serving = asyncio.run(bench_serving(db, quick=args.quick or core, core=core))
         export = bench_export(db)
-        ours_s, ours_mb = b["ours"]
-        lines += [f"## {n:,} responses", "", f"### Build (median of {repeats})", "",
-                  "| tool | seconds | peak MB | ours ÷ tool (time) |", "|---|---|---|---|"]
-        for tool, (s, mb) in b.items():
-            lines.append(f"| {tool} | {s:,.2f} | {mb:,.0f} | {ours_s / s:,.2f} |")
         lines += ["", "### Serving (ms; ours ÷ bare on p95)" + (" — fewer requests per page (6 sequential, 48 in the burst)" if core else ""), "",
                   "| page | ours p50 / p95, 1 client | bare p50 / p95, 1 client | ratio | ours p50 / p95, 16 clients | bare p50 / p95, 16 clients | ratio | errors |",
                   "|---|---|---|---|---|---|---|---|"]

@@ -4,7 +4,7 @@ import sys
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "bench"))  # load.py, synth.py
 from load import datasette_server, run_load, run_load_raw  # noqa: E402
 
 
@@ -19,3 +19,72 @@ def test_raw_load_client_counts_the_same_answers_as_httpx(built_db):
     assert raw.statuses == ref.statuses == {200: 40, 404: 20} and raw.dropped == 0
     assert many.requests == 200 and many.dropped == 0 and set(many.statuses) == {200, 404}
     assert all(latency > 0 for latency in raw.latencies + many.latencies)
+
+
+def _synth():
+    import synth
+    return synth
+
+
+def test_synthetic_set_follows_the_schema_and_builds(tmp_path):
+    """bench/synth.py derives every table and column from datapackage.json, and build.py accepts what it writes:
+    the benchmark's generator and the schema cannot drift apart."""
+    import csv
+    import json
+    import sqlite3
+
+    import build
+    synth = _synth()
+    data = tmp_path / "data"
+    counts = synth.synth(300, data, seed=3)
+    pkg = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    for res in pkg["resources"]:
+        with open(data / res["path"].split("/")[-1], encoding="utf-8", newline="") as f:
+            header = next(csv.reader(f))
+        assert header == [fld["name"] for fld in res["schema"]["fields"]], res["name"]
+        assert counts[res["name"]] > 0, res["name"]
+    assert counts["responses"] == 300
+    out = tmp_path / "site" / "belarus.db"
+    assert build.main(["--data", str(data), "--output", str(out)]) == 0
+    db = sqlite3.connect(out)
+    for res in pkg["resources"]:
+        assert db.execute(f'select count(*) from "{res["name"]}"').fetchone()[0] == counts[res["name"]]
+        for fld in res["schema"]["fields"]:
+            if fld.get("constraints", {}).get("required"):
+                assert db.execute(f'select count(*) from "{res["name"]}" where [{fld["name"]}] is null').fetchone() == (0,)
+    assert (out.parent / "downloads" / "manifest.json").exists()
+
+
+def test_synthetic_set_follows_a_changed_schema(tmp_path):
+    """A new table, and new columns pointing at it (a required one among them), are generated with no change to the
+    generator: enumerations, patterns, dates and foreign keys come from the data package."""
+    import json
+    import shutil
+    import sqlite3
+
+    import build
+    synth = _synth()
+    pkg = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    pkg["resources"].insert(0, {"name": "kinds", "path": "data/kinds.csv", "schema": {
+        "fields": [{"name": "id", "type": "string", "constraints": {"required": True, "unique": True, "enum": ["a", "b", "c"]}},
+                   {"name": "label", "type": "string", "constraints": {"required": True}}],
+        "primaryKey": ["id"]}})
+    responses = next(r for r in pkg["resources"] if r["name"] == "responses")
+    responses["schema"]["fields"] += [
+        {"name": "kind_id", "type": "string", "constraints": {"required": True}},
+        {"name": "reviewed_on", "type": "string", "constraints": {"pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}},
+        {"name": "code", "type": "string", "constraints": {"required": True, "pattern": "^[A-Z]{2}-[0-9]{3}$"}}]
+    responses["schema"]["foreignKeys"].append({"fields": ["kind_id"], "reference": {"resource": "kinds", "fields": ["id"]}})
+    package = tmp_path / "datapackage.json"
+    package.write_text(json.dumps(pkg), encoding="utf-8")
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "data", templates, ignore=shutil.ignore_patterns("raw"))
+    (templates / "kinds.csv").write_text("id,label\na,Kind A\nb,Kind B\nc,Kind C\n", encoding="utf-8")
+    data = tmp_path / "data"
+    counts = synth.synth(200, data, seed=5, datapackage=package, data_dir=templates)
+    assert counts["kinds"] == 3 and counts["responses"] == 200
+    out = tmp_path / "out.db"
+    assert build.main(["--data", str(data), "--output", str(out), "--datapackage", str(package), "--no-downloads"]) == 0
+    db = sqlite3.connect(out)
+    assert {k for (k,) in db.execute("select distinct kind_id from responses")} <= {"a", "b", "c"}
+    assert db.execute("select count(*) from responses where code is null or kind_id is null").fetchone() == (0,)

