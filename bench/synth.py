@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import contextlib
 import csv
+import io
 import datetime as dt
 import itertools
 import json
@@ -270,7 +272,7 @@ class Synth:
             m = re.match(r"https?://[^/?#\s]+", template)
             return f"{m.group(0) if m else 'https://example.org'}/synthetic/{t.name}/{i}"
         if f.regex is not None:
-            return template if template and f.regex.fullmatch(template) and len(template) <= 3 else from_pattern(f.pattern, rng)
+            return template if template and f.regex.fullmatch(template) else from_pattern(f.pattern, rng)
         return self.text(template or "x x x")
 
     def row(self, t: Table, i: int, template: dict) -> list[str]:
@@ -330,6 +332,19 @@ class Synth:
                 w.writerow(t.names)
                 w.writerows(self.rows[t.name])
 
+    def derive(self) -> None:
+        """Columns computed from other tables (a response's `sourcing` from its sources, `act_source`) are computed
+        the way scripts/derived_columns.py computes them for the real data, not drawn at random."""
+        t = self.by_name.get("responses")
+        if t is None or "sourcing" not in t.names or not (self.out / "official_domains.csv").exists():
+            return
+        sys.path.insert(0, str(ROOT / "scripts"))
+        import derived_columns
+        with contextlib.redirect_stdout(io.StringIO()):
+            derived_columns.main([], data=self.out)
+        with open(self.out / t.file, newline="", encoding="utf-8") as f:
+            self.rows["responses"] = list(csv.reader(f))[1:]
+
     # the build as the judge ------------------------------------------------------
     def check(self, rounds: int = 12) -> int:
         """Validate with the build; repair what it refuses; again, until it accepts every row. Returns the rounds."""
@@ -337,6 +352,7 @@ class Synth:
         by_file = {t.file: t for t in self.tables}
         tries: dict[tuple, int] = {}
         for n in range(1, rounds + 1):
+            self.derive()
             try:
                 build.validate(self.out, pkg=self.pkg)
                 return n

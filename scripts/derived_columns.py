@@ -22,20 +22,23 @@ sys.path.insert(0, str(ROOT))
 import rules  # noqa: E402
 
 
-def read(name: str) -> list[dict]:
-    return list(csv.DictReader(io.StringIO((ROOT / "data" / f"{name}.csv").read_text(encoding="utf-8"))))
+def read(name: str, data: Path = ROOT / "data") -> list[dict]:
+    return list(csv.DictReader(io.StringIO((data / f"{name}.csv").read_text(encoding="utf-8"))))
 
 
-def main(argv: list[str]) -> int:
-    domains, patterns = read("official_domains"), read("refused_sources")
-    sources = {s["id"]: s for s in read("sources")}
-    actor_type = {a["id"]: a["actor_type"] for a in read("actors")}
+def main(argv: list[str], data: Path = ROOT / "data") -> int:
+    """Rewrite (or, with --check, check) the derived columns of `data`/responses.csv (bench/synth.py uses it too)."""
+    def table(name: str) -> list[dict]:
+        return read(name, data)
+    domains, patterns = table("official_domains"), table("refused_sources")
+    sources = {s["id"]: s for s in table("sources")}
+    actor_type = {a["id"]: a["actor_type"] for a in table("actors")}
     by_row: dict[str, list[dict]] = defaultdict(list)
-    for link in read("response_sources"):
+    for link in table("response_sources"):
         s = sources.get(link["source_id"])
         if s and not rules.refusal(s["url"], patterns):
             by_row[link["response_id"]].append(s)
-    path = ROOT / "data" / "responses.csv"
+    path = data / "responses.csv"
     responses = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
     fields = list(responses[0].keys())
     changed = []

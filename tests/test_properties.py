@@ -83,7 +83,7 @@ def test_fast_and_detailed_checks_agree(data):
     the valid fixture changed to any of many valid, invalid and hostile values."""
     tables = {name: [list(r) for r in rows] for name, rows in VALID.items()}
     for _ in range(data.draw(st.integers(1, 2))):
-        name = data.draw(st.sampled_from(sorted(tables)))
+        name = data.draw(st.sampled_from(sorted(n for n, r in tables.items() if len(r) > 1)))  # tables with rows
         rows = tables[name]
         line = data.draw(st.integers(1, len(rows) - 1))
         col = data.draw(st.integers(0, len(rows[0]) - 1))
