@@ -11,12 +11,14 @@ for seconds and allocate gigabytes. Every connection therefore gets, in `prepare
 - `printf`/`format` that refuse a width or precision above MAX_PRINTF_WIDTH: `%.*c` with a huge precision loops
   in C for seconds even when the length limit has already refused the result.
 - an authorizer that denies functions with no business on a public site (`fts3_tokenizer` returns a native
-  pointer, `load_extension` loads code) and `pragma_database_list` (it shows the server's file paths).
+  pointer, `load_extension` loads code) and reads the `file` column of `pragma_database_list` as NULL (it is the
+  server's path; Datasette itself needs the pragma, for the names of attached databases).
 
 The ASGI wrapper refuses what must never reach a view: any method but GET/HEAD/OPTIONS (405: the database is
 immutable, and a POST to a table or canned query used to end in a 500), more than a few `_where`/`_facet`
 parameters or overlong ones (400), and it runs a table page with `_where` without facets and count, so one
-`_where` costs one time-limited query instead of one per facet. `/-/databases.json` names the file, not its path.
+`_where` costs one time-limited query instead of one per facet. `/-/databases.json` names the file, not its path;
+`/-/threads.json` counts the event loop's tasks without listing them (their text names source paths).
 """
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ MAX_FACET_CHARS = 200
 
 DENIED_FUNCTIONS = {"fts3_tokenizer", "load_extension", "fts5", "readfile", "writefile", "edit", "zipfile",
                     "sqlite_dbpage", "sqlite_dbdata", "sqlite_dbptr", "sha3_query"}
-DENIED_PRAGMAS = {"database_list", "temp_store_directory", "data_store_directory"}
+HIDDEN_COLUMNS = {("pragma_database_list", "file")}
 ALLOWED_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -54,8 +56,8 @@ class ResultTooLarge(sqlite3.DataError):
 def authorizer(action, arg1, arg2, db_name, trigger):
     if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in DENIED_FUNCTIONS:
         return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() in DENIED_PRAGMAS:
-        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_READ and ((arg1 or "").lower(), (arg2 or "").lower()) in HIDDEN_COLUMNS:
+        return sqlite3.SQLITE_IGNORE  # the column reads as NULL
     return sqlite3.SQLITE_OK
 
 
@@ -133,10 +135,18 @@ def _databases_without_paths(datasette):
     return data
 
 
+def _threads_without_tasks(datasette):
+    def data():  # each task's repr names the source file it runs in, with its absolute path
+        return {**datasette._threads(), "tasks": []}
+    return data
+
+
 @hookimpl
 def register_routes(datasette):
     return [(r"^/-/databases(\.(?P<format>json))?$",
-             JsonDataView.as_view(datasette, "databases.json", _databases_without_paths(datasette)))]
+             JsonDataView.as_view(datasette, "databases.json", _databases_without_paths(datasette))),
+            (r"^/-/threads(\.(?P<format>json))?$",
+             JsonDataView.as_view(datasette, "threads.json", _threads_without_tasks(datasette)))]
 
 
 def _is_table_request(path: str) -> bool:

@@ -11,12 +11,14 @@ must not need eval. Styles keep 'unsafe-inline': Datasette writes per-table CSS 
 
 Cache-Control on every response that has none (Datasette sets it on its data views only): the database is
 immutable, so pages, files, assets and tiles may be cached for `default_cache_ttl` seconds; a 5xx never is.
-ETag on every complete response up to ETAG_MAX_BYTES (hash of the body), with 304 for a matching If-None-Match.
+ETag on every complete 200 response up to ETAG_MAX_BYTES, with 304 for a matching If-None-Match. It is weak
+(W/): a hash of the body without the time the queries took, which Datasette prints on pages and in JSON.
 
 This wrapper is the outermost one (trylast), so the refusals of plugins/limits.py carry these headers too,
 and an exception that escapes every handler still answers with them instead of uvicorn's bare 500.
 """
 import hashlib
+import re
 import sys
 
 from datasette import hookimpl
@@ -59,6 +61,7 @@ HEADERS = [
     (b"permissions-policy", b"geolocation=(), camera=(), microphone=()"),
 ]
 ETAG_MAX_BYTES = 1024 * 1024
+TIMINGS = re.compile(rb'Queries took [0-9.]+ms|"query_ms": [0-9.eE+-]+')
 DROP_ON_304 = {b"content-length", b"content-type", b"transfer-encoding"}
 
 
@@ -109,8 +112,8 @@ def asgi_wrapper(datasette):
                     if message.get("more_body"):  # too big to tag: send what we hold and stream on
                         await send_start(start)
                         return await send({**message, "body": whole})
-                    etag = b'"' + hashlib.sha256(whole).hexdigest()[:32].encode() + b'"'
-                    if if_none_match and etag in [t.strip() for t in if_none_match.split(b",")]:
+                    etag = b'W/"' + hashlib.sha256(TIMINGS.sub(b"", whole)).hexdigest()[:32].encode() + b'"'
+                    if if_none_match and etag[2:] in [t.strip().removeprefix(b"W/") for t in if_none_match.split(b",")]:
                         headers = [(k, v) for k, v in start["headers"] if k.lower() not in DROP_ON_304]
                         await send_start({**start, "status": 304, "headers": headers + [(b"etag", etag)]})
                         return await send({"type": "http.response.body", "body": b""})
