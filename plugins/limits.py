@@ -8,8 +8,9 @@ for seconds and allocate gigabytes. Every connection therefore gets, in `prepare
   a 400). The largest value in the database is about 23 kB; SQLite's own security advice is 1,000,000.
 - a row factory that stops a query once its cells add up to MAX_RESULT_BYTES, so no response (1,000 rows of
   a large value as JSON) can balloon in Python's memory.
-- `printf`/`format` that refuse a width or precision above MAX_PRINTF_WIDTH: `%.*c` with a huge precision loops
-  in C for seconds even when the length limit has already refused the result.
+- `printf`/`format` that refuse a width or precision above the length limit ("string or blob too big", as SQLite
+  says for any value past it): `%.*c` with a huge precision loops in C for seconds even though the length limit
+  has already refused its result.
 - an authorizer that denies functions with no business on a public site (`fts3_tokenizer` returns a native
   pointer, `load_extension` loads code) and reads the `file` column of `pragma_database_list` as NULL (it is the
   server's path; Datasette itself needs the pragma, for the names of attached databases).
@@ -36,7 +37,6 @@ from datasette.views.special import JsonDataView
 MAX_VALUE_BYTES = 256 * 1024        # SQLITE_LIMIT_LENGTH: largest string or blob any query may build
 MAX_SQL_BYTES = 100_000             # SQLITE_LIMIT_SQL_LENGTH: the longest statement
 MAX_RESULT_BYTES = 4 * 1024 * 1024  # text and blobs in one query's rows (the biggest table page holds ~2 MB)
-MAX_PRINTF_WIDTH = 10_000           # width or precision in printf()/format()
 HEAP_LIMIT_BYTES = 256 * 1024 * 1024  # sqlite3_hard_heap_limit64: all of SQLite's memory, all connections
 MAX_WHERE = 3                       # _where= clauses on one table page
 MAX_WHERE_CHARS = 1000
@@ -81,7 +81,7 @@ _private = threading.local()
 
 
 def safe_printf(fmt, *args):
-    """SQLite's printf, refusing a width or precision above MAX_PRINTF_WIDTH."""
+    """SQLite's printf, refusing a width or precision that would build a value past MAX_VALUE_BYTES."""
     if fmt is None:
         return None
     i = 0
@@ -98,8 +98,10 @@ def safe_printf(fmt, *args):
                 number = int(part)
             else:
                 continue
-            if number > MAX_PRINTF_WIDTH:
-                raise ValueError(f"printf width or precision above {MAX_PRINTF_WIDTH}")
+            if number > MAX_VALUE_BYTES:
+                # A result one byte past the limit: SQLite refuses it with "string or blob too big". (An exception
+                # raised here would only say "user-defined function raised exception".)
+                return "x" * (MAX_VALUE_BYTES + 1)
         if match.group(4) != "%":
             i += 1
     conn = getattr(_private, "conn", None)
