@@ -3,7 +3,7 @@
 1. 64 connections for --seconds over a mix of pages, then the same mix while 3 clients send pathological SQL.
 2. Issue 16: the landing page measured by one reader while 10 clients, in a separate process, loop on
    (a) heavy functions (printf with a huge precision, recursive json_set, string doubling, huge blobs, 1,000 rows
-   of large values, the same through _where=) and (b) an error flood (404s, malformed parameters). The server's
+   of large values, trim by a huge set of characters, the same through _where=) and (b) an error flood (404s, malformed parameters). The server's
    memory (RSS) is sampled throughout and again after it has been idle a few seconds.
 The server runs from .venv, the runtime environment `make serve` uses (no dev packages), when it exists.
 
@@ -53,6 +53,7 @@ HEAVY_SQL = [
     "select i, replace(hex(zeroblob(500000)), '0', 'x') from r",
     "with recursive r(i) as (select 1 union all select i + 1 from r where i < 1000) "
     "select i, replace(hex(zeroblob(100000)), '0', 'x') from r",
+    "select length(trim(replace(hex(zeroblob(100000)), '0', 'x'), replace(hex(zeroblob(14000)), '0', 'y') || 'x'))",
 ]
 HEAVY = ([sql(s) for s in HEAVY_SQL] + [sql(HEAVY_SQL[4], "csv")] +
          ["/belarus/responses.json?" + urllib.parse.urlencode({"_where": f"({s}) > 0"}) for s in HEAVY_SQL[:3]] +

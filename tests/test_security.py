@@ -130,6 +130,8 @@ HEAVY = {
                             "select i, replace(hex(zeroblob(100000)), '0', 'x') from r",
     "group_concat of large values": "select length(group_concat(replace(hex(zeroblob(100000)), '0', 'x'))) "
                                     "from responses",
+    "trim by a huge set of characters": "select length(trim(replace(hex(zeroblob(100000)), '0', 'x'), "
+                                        "replace(hex(zeroblob(14000)), '0', 'y') || 'x'))",
 }
 
 
@@ -198,6 +200,17 @@ async def test_printf_keeps_working_with_a_bounded_width(ds):
                 "select format('%.*c', -1000000000, 'x')", f"select printf('%s %.*c', 'a', {past}, 'x')"]:
         r = await ds.client.get(q(sql))
         assert r.status_code == 400 and "too big" in r.json()["error"], sql
+
+
+async def test_trim_keeps_working_and_refuses_a_huge_set_of_characters_fast(ds):
+    r = await ds.client.get(q("select trim('  a  '), ltrim('xxaxx', 'x'), rtrim('xxaxx', 'x'), trim(null), "
+                              "trim('ééaé', 'é'), trim(12)") + "&_shape=arrays")
+    assert r.status_code == 200 and r.json()["rows"] == [["a", "axx", "xxa", None, "a", "12"]]
+    t = time.perf_counter()
+    r = await ds.client.get(q("select length(trim(replace(hex(zeroblob(100000)), '0', 'x'), "
+                              "replace(hex(zeroblob(10000)), '0', 'y') || 'x'))"))
+    assert r.status_code == 400 and "too big" in r.json()["error"]
+    assert time.perf_counter() - t < 1
 
 
 @pytest.mark.parametrize("sql", ["select fts3_tokenizer('simple')", "select hex(fts3_tokenizer('simple'))",
