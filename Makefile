@@ -3,22 +3,48 @@ SHELL := /bin/bash
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# Tests, browser automation and the baseline tools live in their own environment, so the site is served with
+# exactly its runtime packages (a dev package such as rich changes how Datasette handles errors).
+DEV := .venv-dev
+DEVBIN := $(DEV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8001
 CSVS := $(wildcard data/*.csv)
+# The lock files pin every package, transitive ones included, with hashes: `make lock` writes them from
+# pyproject.toml (run it after changing a dependency there), `make install` installs exactly them.
+UV_VERSION := 0.13.8
 
-.PHONY: install build serve test clean browser publish stress bench imports
+.PHONY: install install-dev build serve test clean browser publish stress bench lock imports
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(DEV)/.installed
 
-# Re-install only when the pinned versions change.
-$(VENV)/.installed: pyproject.toml scripts/deps.py
+install-dev: $(DEV)/.installed
+
+# Re-install only when the lock changes; a fresh environment each time, so nothing outside the lock lingers.
+$(VENV)/.installed: requirements.lock
+	rm -rf $(VENV)
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -r <($(PY) scripts/deps.py dev)
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
 	touch $@
 
+$(DEV)/.installed: requirements-dev.lock
+	rm -rf $(DEV)
+	$(PY) -m venv $(DEV)
+	$(DEVBIN)/pip install -q --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	touch $@
+
+# requirements-dev.lock: runtime and dev packages together (what the tests run against); requirements.lock: the
+# runtime packages at the same versions (what `make serve`, the Docker image and Cloud Run install).
+lock:
+	$(PY) -m venv .venv-lock
+	.venv-lock/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	.venv-lock/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	  --generate-hashes --quiet --custom-compile-command "make lock" -o requirements-dev.lock
+	.venv-lock/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	  --generate-hashes --quiet --custom-compile-command "make lock" -c requirements-dev.lock -o requirements.lock
+
 # The database is a file target: rebuilt only when the data, the schema or the builder change.
-belarus.db: $(VENV)/.installed build.py rules.py datapackage.json plugins/queries.yml docs/METHODOLOGY.md $(CSVS)
+belarus.db: $(VENV)/.installed build.py rules.py search_index.py plugins/search_fold.py datapackage.json plugins/queries.yml docs/METHODOLOGY.md $(CSVS)
 	$(BIN)/python build.py
 
 # Row counts precomputed so table pages never count at request time.
@@ -43,8 +69,8 @@ imports: install
 browser:
 	@scripts/ensure-chromium
 
-test: build browser
-	$(BIN)/python -m pytest -q
+test: build browser $(DEV)/.installed
+	$(DEVBIN)/python -m pytest -q
 
 # Deploy to Google Cloud Run (docs/PUBLISHING.md): the same database, metadata, plugins, templates,
 # static files, settings and pinned packages as `make serve`. Needs gcloud, logged in, with a project set.
@@ -54,16 +80,16 @@ publish: build
 	$(BIN)/datasette publish cloudrun belarus.db --service $(SERVICE) \
 	  --metadata metadata.yml --plugins-dir plugins --template-dir templates \
 	  --static assets:static --static files:downloads \
-	  $(foreach p,$(shell $(PY) scripts/deps.py),--install '$(p)') \
+	  $(foreach p,$(shell $(PY) scripts/deps.py --locked),--install '$(p)') \
 	  --extra-options "$(shell $(PY) app.py settings)"
 
 # Build, serving and export benchmarks at 10k, 100k and 1M synthetic responses (bench/RESULTS.md).
 bench: install
-	$(BIN)/python bench/run.py --quick
+	$(DEVBIN)/python bench/run.py --quick
 
 # Load and abuse on loopback: 64 connections for 60 s, then again under pathological queries (docs/RELIABILITY.md).
-stress: build
-	$(BIN)/python bench/stress.py
+stress: build $(DEV)/.installed
+	$(DEVBIN)/python bench/stress.py
 
 clean:
-	rm -rf $(VENV) belarus.db inspect-data.json .pytest_cache tests/artifacts
+	rm -rf $(VENV) $(DEV) .venv-lock belarus.db inspect-data.json .pytest_cache tests/artifacts

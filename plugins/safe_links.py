@@ -19,7 +19,10 @@ LINK_COLUMNS = {"url", "website"}
 def is_web_url(value) -> bool:
     if not isinstance(value, str):
         return False
-    parts = urlsplit(value.strip())
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:  # e.g. "http://[::1": not a URL we can link
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
