@@ -40,6 +40,17 @@
     });
   }
 
-  function start() { clampCells(); downloadCsv(); }
+  // A facet value that lists several values ("aviation;economic_trade") reads as a list and wraps between its items.
+  function spaceLists() {
+    document.querySelectorAll(".facet-info li a").forEach(function (a) {
+      a.childNodes.forEach(function (node) {
+        if (node.nodeType === 3 && /;\S/.test(node.textContent)) {
+          node.textContent = node.textContent.replace(/;(?=\S)/g, "; ");
+        }
+      });
+    });
+  }
+
+  function start() { clampCells(); downloadCsv(); spaceLists(); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();
