@@ -365,7 +365,19 @@ def public_text_is_for_readers(conn, locate):
             if m:
                 out.append(problem(locate, "responses", r["id"], col,
                                    f"{col}: {m.group(0)!r} is about how the data was made; say what a reader needs"))
+    for r in rows(conn, "select id, title from sources"):
+        m = WORKING_NOTES.search(r["title"] or "") or TITLE_NOTES.search(r["title"] or "")
+        if m:
+            out.append(problem(locate, "sources", r["id"], "title",
+                               f"title: {m.group(0)!r} is about how the title was read; give the page's title, or a "
+                               "description of the page in [square brackets] when it shows none"))
     return out
+
+
+# How a source's title was read ("title from URL", "headline inferred from URL", "no title shown") is not its title.
+TITLE_NOTES = re.compile(
+    r"(?:(?:title|headline)s? (?:not shown|from (?:the )?url|inferred|rendered|reconstructed|as shown)|"
+    r"no title shown|not shown in (?:the )?excerpt|from the url slug|inferred from (?:the )?url)\b", re.I)
 
 
 MONTH_NOTE = re.compile(r"\bmonth precision\b|\bmonth only\b", re.I)
