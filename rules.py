@@ -376,7 +376,7 @@ def public_text_is_for_readers(conn, locate):
 
 # How a source's title was read ("title from URL", "headline inferred from URL", "no title shown") is not its title.
 TITLE_NOTES = re.compile(
-    r"(?:(?:title|headline)s? (?:not shown|from (?:the )?url|inferred|rendered|reconstructed|as shown)|"
+    r"\b(?:(?:title|headline)s? (?:not shown|from (?:the )?url|inferred|rendered|reconstructed|as shown)|"
     r"no title shown|not shown in (?:the )?excerpt|from the url slug|inferred from (?:the )?url)\b", re.I)
 
 

@@ -28,13 +28,11 @@ def read(name: str, data: Path = ROOT / "data") -> list[dict]:
 
 def main(argv: list[str], data: Path = ROOT / "data") -> int:
     """Rewrite (or, with --check, check) the derived columns of `data`/responses.csv (bench/synth.py uses it too)."""
-    def table(name: str) -> list[dict]:
-        return read(name, data)
-    domains, patterns = table("official_domains"), table("refused_sources")
-    sources = {s["id"]: s for s in table("sources")}
-    actor_type = {a["id"]: a["actor_type"] for a in table("actors")}
+    domains, patterns = read("official_domains", data), read("refused_sources", data)
+    sources = {s["id"]: s for s in read("sources", data)}
+    actor_type = {a["id"]: a["actor_type"] for a in read("actors", data)}
     by_row: dict[str, list[dict]] = defaultdict(list)
-    for link in table("response_sources"):
+    for link in read("response_sources", data):
         s = sources.get(link["source_id"])
         if s and not rules.refusal(s["url"], patterns):
             by_row[link["response_id"]].append(s)

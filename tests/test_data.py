@@ -377,6 +377,8 @@ RULE_CASES = {
                                       "responses.csv:3:7:", "is about how the data was made"),
     "how a source's title was read, as its title": (lambda d: set_cells(d, "sources.csv", 2, title="Source one (title from URL)"),
                                                     "sources.csv:2:3:", "is about how the title was read"),
+    "a title that says no title was shown": (lambda d: set_cells(d, "sources.csv", 2, title="Source one (headline inferred from URL)"),
+                                             "sources.csv:2:3:", "is about how the title was read"),
     "month precision said of a day": (lambda d: set_cells(d, "responses.csv", 3, notes="Month precision only."),
                                       "responses.csv:3:20:", "stores a day"),
     "duplicate response": (lambda d: append_response_copy(d, "r-three-again", "2022-03-03"),
