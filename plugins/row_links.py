@@ -1,14 +1,12 @@
 """Every id leads to its evidence: an id in any table, view, canned query, search result or name lookup
-becomes a link to the row page that lists its sources, and a source's URL a link to the source itself.
+becomes a link to the row page that lists its sources.
 
 Which page an id belongs to is decided by the column's name (response_id, actor_id, target_id, source_id,
 responds_to_id, trigger_id, designation_id), and for a bare `id` by the table or view it comes from; in a query
 result a bare `id` is a response unless the row's other columns say it is a target, an actor or a source.
-Links are built from escaped, tilde-encoded values; a `source_url` is a link only when it is an http(s) URL,
-and opens with rel="noopener noreferrer" (the same rule as safe_links.py applies to url columns).
+Links are built from escaped, tilde-encoded values. URLs (a source's `url`, a query's `source_url`) are made links
+by safe_links.py, with its http(s)-only rule.
 """
-from urllib.parse import urlsplit
-
 from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup
@@ -27,7 +25,6 @@ ID_TABLES = {
     "triggers": "triggers", "designations": "designations", "designations_detailed": "designations",
     "response_types": "response_types",
 }
-URL_COLUMNS = {"source_url"}
 
 
 def id_table(row, column, table):
@@ -47,23 +44,9 @@ def id_table(row, column, table):
     return "responses"
 
 
-def is_web_url(value) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        parts = urlsplit(value.strip())
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     if database != DATABASE or value is None or value == "":
-        return None
-    if column in URL_COLUMNS:
-        if is_web_url(value):
-            return Markup('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>').format(value, value)
         return None
     target = id_table(row, column, table)
     if target is None or not isinstance(value, (str, int)):

@@ -1,6 +1,6 @@
 """Render source URLs as links that are safe to click, and search snippets with highlights.
 
-- A cell in a `url` or `website` column becomes a link only when it is an http(s) URL;
+- A cell in a `url`, `website` or `source_url` column becomes a link only when it is an http(s) URL;
   anything else (javascript:, data:, file:) stays inert, escaped text. Links open with
   rel="noopener noreferrer" so the page we link to can neither script us nor learn
   where the reader came from.
@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-LINK_COLUMNS = {"url", "website"}
+LINK_COLUMNS = {"url", "website", "source_url"}
 
 
 def is_web_url(value) -> bool:
