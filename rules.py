@@ -11,8 +11,12 @@ Each rule below is one rule of docs/METHODOLOGY.md; tests/test_data.py breaks ea
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
+import functools
+import itertools
+import math
 import re
 import sqlite3
 import urllib.parse
@@ -61,71 +65,100 @@ def exception_source(row: dict, sources: set[str]) -> str | None:
     return m.group(1) if m and m.group(1) in sources else None
 
 
+def by_combination(conn, columns: list[str], where: str = "1") -> list[tuple[dict, Callable[[], list[str]]]]:
+    """Each distinct combination of `columns` among the responses (a few hundred, however many rows), with a
+    function giving the ids of its rows: a rule about codes judges each combination once, not each row."""
+    cols = ", ".join(f"[{c}]" for c in columns)
+    out = []
+    for combo in rows(conn, f"select {cols} from responses where {where} group by {cols}"):
+        def ids(combo=combo):
+            cond = " and ".join(f"[{c}] is ?" for c in columns)
+            return [i for (i,) in conn.execute(f"select id from responses where ({where}) and {cond} order by id",
+                                               tuple(combo[c] for c in columns))]
+        out.append((combo, ids))
+    return out
+
+
+def kind_problems(r: dict, k: dict) -> list[tuple[str, str]]:
+    """(column, message) for each code of a response (without an exception) that contradicts its kind."""
+    out = []
+    for col in CODED:
+        allowed = (k[col] or "").split("|")
+        if (r[col] or "") not in allowed:
+            out.append((col, f"{col}: {r[col]!r} contradicts kind {r['kind']!r}, which gets {' or '.join(allowed)} "
+                             f"(see kinds.csv; an exception needs a sourced note in the exception column)"))
+    if r["is_sanction"] == "yes":
+        for col in ("sanction_object", "scope"):
+            allowed = (k[col] or "").split("|")
+            if r[col] and r[col] not in allowed:
+                out.append((col, f"{col}: {r[col]!r} contradicts kind {r['kind']!r}, which allows {' or '.join(allowed)}"))
+        allowed = set((k["sanction_nature"] or "").split("|"))
+        extra = [n for n in (r["sanction_nature"] or "").split(";") if n and n not in allowed]
+        if extra:
+            out.append(("sanction_nature", f"sanction_nature: {', '.join(extra)} not allowed for kind {r['kind']!r} "
+                                           f"(allowed: {', '.join(sorted(allowed))})"))
+    return out
+
+
 @rule
 def responses_follow_their_kind(conn, locate):
     """A response's codes are those of its kind, unless it carries an explicit, sourced exception."""
     if not has_table(conn, "kinds"):
         return []
     kinds = {k["id"]: k for k in rows(conn, "select * from kinds")}
-    linked: dict[str, set] = {}
-    for rid, sid in conn.execute("select response_id, source_id from response_sources"):
-        linked.setdefault(rid, set()).add(sid)
-    out = []
-    for r in rows(conn, "select * from responses"):
-        k = kinds.get(r["kind"])
+    found: list[tuple[str, str, str]] = []
+    for combo, ids in by_combination(conn, ["kind", *CODED, "sanction_object", "scope", "sanction_nature"],
+                                     "exception is null"):
+        k = kinds.get(combo["kind"])
         if k is None:
             continue  # the foreign key check reports it
-        if r.get("exception"):
+        messages = kind_problems(combo, k)
+        if messages:
+            found += [(rid, col, msg) for rid in ids() for col, msg in messages]
+    excepted = rows(conn, "select id from responses where exception is not null")
+    if excepted:
+        linked: dict[str, set] = {}
+        for rid, sid in conn.execute("select response_id, source_id from response_sources where response_id in "
+                                     "(select id from responses where exception is not null)"):
+            linked.setdefault(rid, set()).add(sid)
+        for r in rows(conn, "select id, exception from responses where exception is not null"):
             if exception_source(r, linked.get(r["id"], set())) is None:
-                out.append(problem(locate, "responses", r["id"], "exception",
-                                   "exception: must read '<source id>: <reason>' and name one of the row's sources"))
-            continue
-        for col in CODED:
-            allowed = (k[col] or "").split("|")
-            if (r[col] or "") not in allowed:
-                out.append(problem(locate, "responses", r["id"], col,
-                                   f"{col}: {r[col]!r} contradicts kind {r['kind']!r}, which gets {' or '.join(allowed)} "
-                                   f"(see kinds.csv; an exception needs a sourced note in the exception column)"))
-        if r["is_sanction"] == "yes":
-            for col in ("sanction_object", "scope"):
-                allowed = (k[col] or "").split("|")
-                if r[col] and r[col] not in allowed:
-                    out.append(problem(locate, "responses", r["id"], col,
-                                       f"{col}: {r[col]!r} contradicts kind {r['kind']!r}, which allows {' or '.join(allowed)}"))
-            allowed = set((k["sanction_nature"] or "").split("|"))
-            extra = [n for n in (r["sanction_nature"] or "").split(";") if n and n not in allowed]
-            if extra:
-                out.append(problem(locate, "responses", r["id"], "sanction_nature",
-                                   f"sanction_nature: {', '.join(extra)} not allowed for kind {r['kind']!r} "
-                                   f"(allowed: {', '.join(sorted(allowed))})"))
+                found.append((r["id"], "exception",
+                              "exception: must read '<source id>: <reason>' and name one of the row's sources"))
+    return [problem(locate, "responses", rid, col, msg) for rid, col, msg in sorted(found, key=lambda f: f[0])]
+
+
+def axes_problems(r: dict) -> list[tuple[str, str]]:
+    out = []
+    if r["is_sanction"] == "yes":
+        if r["grounds"] == "not_applicable":
+            out.append(("grounds", "grounds: a sanction has grounds country_regime, thematic_regime or not_stated, not not_applicable"))
+        for col in AXES + ["act_source"]:
+            if not r.get(col):
+                out.append((col, f"{col}: is required on a sanction (is_sanction = yes)"))
+        nature = r["sanction_nature"] or ""
+        parts = nature.split(";")
+        if nature and parts != sorted(set(parts)):
+            out.append(("sanction_nature",
+                        f"sanction_nature: write each value once, in alphabetical order: {';'.join(sorted(set(parts)))}"))
+    else:
+        if r["grounds"] != "not_applicable":
+            out.append(("grounds", f"grounds: {r['grounds']!r} on an act that is not a sanction; use not_applicable"))
+        for col in AXES + ["act_source"]:
+            if r.get(col):
+                out.append((col, f"{col}: only sanctions (is_sanction = yes) have it"))
     return out
 
 
 @rule
 def sanction_axes_only_and_always_on_sanctions(conn, locate):
     """Sanctions carry the five axes; other acts carry none and have grounds not_applicable."""
-    out = []
-    for r in rows(conn, "select * from responses"):
-        if r["is_sanction"] == "yes":
-            if r["grounds"] == "not_applicable":
-                out.append(problem(locate, "responses", r["id"], "grounds",
-                                   "grounds: a sanction has grounds country_regime, thematic_regime or not_stated, not not_applicable"))
-            for col in AXES + ["act_source"]:
-                if not r.get(col):
-                    out.append(problem(locate, "responses", r["id"], col, f"{col}: is required on a sanction (is_sanction = yes)"))
-            nature = r["sanction_nature"] or ""
-            parts = nature.split(";")
-            if nature and parts != sorted(set(parts)):
-                out.append(problem(locate, "responses", r["id"], "sanction_nature",
-                                   f"sanction_nature: write each value once, in alphabetical order: {';'.join(sorted(set(parts)))}"))
-        else:
-            if r["grounds"] != "not_applicable":
-                out.append(problem(locate, "responses", r["id"], "grounds",
-                                   f"grounds: {r['grounds']!r} on an act that is not a sanction; use not_applicable"))
-            for col in AXES + ["act_source"]:
-                if r.get(col):
-                    out.append(problem(locate, "responses", r["id"], col, f"{col}: only sanctions (is_sanction = yes) have it"))
-    return out
+    found = []
+    for combo, ids in by_combination(conn, ["is_sanction", "grounds", *AXES, "act_source"]):
+        messages = axes_problems(combo)
+        if messages:
+            found += [(rid, col, msg) for rid in ids() for col, msg in messages]
+    return [problem(locate, "responses", rid, col, msg) for rid, col, msg in sorted(found, key=lambda f: f[0])]
 
 
 MAX_NOT_STATED = 0.10
@@ -161,6 +194,7 @@ def hrc_resolution_symbols_written_one_way(conn, locate):
 TRACKING = re.compile(r"^(utm_[a-z_]+|fbclid|gclid|mc_cid|mc_eid|BC)$", re.I)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def host_of(url: str) -> str:
     return (urllib.parse.urlsplit(url).hostname or "").rstrip(".").lower()
 
@@ -188,23 +222,56 @@ def url_key(url: str) -> str:
     return host + path + ("?" + p.query if p.query else "")
 
 
+def _indexed(items: list[dict], build: Callable):
+    """An index of a list of policy rows, built once per list (the rules ask about every source and every link)."""
+    hit = _INDEXES.get(id(items))
+    if hit is None or hit[0] is not items:
+        hit = _INDEXES[id(items)] = (items, build(items))
+    return hit[1]
+
+
+_INDEXES: dict[int, tuple] = {}
+
+
+def _suffixes(host: str) -> list[str]:
+    """example.gov.lt, gov.lt, lt: the host and every domain it belongs to, the most specific first."""
+    parts = host.split(".")
+    return [".".join(parts[i:]) for i in range(len(parts))]
+
+
 def official_domain(host: str, domains: list[dict]) -> dict | None:
     """The most specific listed domain the host belongs to."""
-    best = None
-    for d in domains:
-        if under(host, d["domain"]) and (best is None or len(d["domain"]) > len(best["domain"])):
-            best = d
-    return best
+    by_domain = _indexed(domains, lambda ds: {d["domain"]: d for d in reversed(ds)})
+    return next((by_domain[s] for s in _suffixes(host) if s in by_domain), None)
+
+
+class _Refusals:
+    def __init__(self, patterns: list[dict]):
+        self.patterns = patterns
+        self.hosts: dict[str, int] = {}
+        for i, p in enumerate(patterns):
+            if p["match"] == "host":
+                self.hosts.setdefault(p["pattern"].lower(), i)
+        self.regexes = [(i, re.compile(p["pattern"])) for i, p in enumerate(patterns) if p["match"] == "regex"]
+        try:  # one search for all of them; each one alone only when that one finds something
+            self.any_regex = re.compile("|".join(f"(?:{rx.pattern})" for _, rx in self.regexes))
+        except re.error:  # (a pattern with its own global flags cannot be joined)
+            self.any_regex = None
+        self.cache: dict[str, dict | None] = {}
+
+    def __call__(self, url: str) -> dict | None:
+        """The first pattern in the list's order that refuses the URL, as a loop over the list would find it."""
+        if url in self.cache:
+            return self.cache[url]
+        found = [self.hosts[s] for s in _suffixes(host_of(url)) if s in self.hosts]
+        if self.regexes and (self.any_regex is None or self.any_regex.search(url)):
+            found += [i for i, rx in self.regexes if rx.search(url)]
+        hit = self.cache[url] = self.patterns[min(found)] if found else None
+        return hit
 
 
 def refusal(url: str, patterns: list[dict]) -> dict | None:
-    host = host_of(url)
-    for p in patterns:
-        if p["match"] == "host" and under(host, p["pattern"].lower()):
-            return p
-        if p["match"] == "regex" and re.search(p["pattern"], url):
-            return p
-    return None
+    return _indexed(patterns, _Refusals)(url)
 
 
 def policy(conn) -> tuple[list[dict], list[dict]]:
@@ -284,12 +351,14 @@ def urls_clean_and_unique(conn, locate):
 
 
 def countable_sources(conn, patterns) -> dict[str, list[dict]]:
+    """The sources each response cites that are not refused (each source read and judged once)."""
+    sources = {s["id"]: s for s in rows(conn, "select id, url, publisher, source_kind from sources")}
+    countable = {sid: s for sid, s in sources.items() if not refusal(s["url"], patterns)}
     out: dict[str, list[dict]] = {}
-    for r in rows(conn, """select rs.response_id, s.id, s.url, s.publisher, s.source_kind
-                           from response_sources rs join sources s on s.id = rs.source_id"""):
-        out.setdefault(r["response_id"], [])
-        if not refusal(r["url"], patterns):
-            out[r["response_id"]].append(r)
+    for rid, sid in conn.execute("select response_id, source_id from response_sources"):
+        got = out.setdefault(rid, [])
+        if sid in countable:
+            got.append(countable[sid])
     return out
 
 
@@ -356,19 +425,49 @@ WORKING_NOTES = re.compile(
     r"lead (?:to verify|to check|may|should)|source id|title from url)\b", re.I)
 
 
+# Every match of WORKING_NOTES contains one of NOTE_ANCHORS once lower-cased, every match of TITLE_NOTES one of
+# TITLE_ANCHORS; the last three catch the letters a case-insensitive match reads as i, s or I (ı, ſ, İ). So a
+# text with no anchor cannot match, and the whole column is searched for the anchors with str.find (C speed):
+# only the texts around a hit are read with the regular expression. tests/test_properties.py checks the anchors
+# against random matches of each expression.
+UNICODE_CASE = ("ı", "ſ", "\u0307")
+NOTE_ANCHORS = ("round ", "in main", "tool", "todo", "fixme", "helper", "corpus", "excerpt", "slice", "brief",
+                "lead ", "source id", "title from url", *UNICODE_CASE)
+TITLE_ANCHORS = ("title", "headline", "shown", "url", *UNICODE_CASE)
+
+
+def anchored(texts: list[str], anchors: tuple[str, ...]) -> list[int]:
+    """Indexes of the texts that contain one of the anchors, lower-cased (each text's own offset in one string)."""
+    lowered = [t.lower() for t in texts]
+    big = "\n".join(lowered)
+    starts = [0, *itertools.accumulate(len(t) + 1 for t in lowered)]
+    hits = set()
+    for anchor in anchors:
+        at = big.find(anchor)
+        while at != -1:
+            i = bisect.bisect_right(starts, at) - 1
+            hits.add(i)
+            at = big.find(anchor, starts[i + 1])  # the rest of this text needs no second look
+    return sorted(hits)
+
+
 @rule
 def public_text_is_for_readers(conn, locate):
     out = []
-    for r in rows(conn, "select id, title, description, notes from responses"):
-        for col in ("title", "description", "notes"):
-            m = WORKING_NOTES.search(r[col] or "")
-            if m:
-                out.append(problem(locate, "responses", r["id"], col,
-                                   f"{col}: {m.group(0)!r} is about how the data was made; say what a reader needs"))
-    for r in rows(conn, "select id, title from sources"):
-        m = WORKING_NOTES.search(r["title"] or "") or TITLE_NOTES.search(r["title"] or "")
+    cells = [(rid, col, text) for rid, *texts in conn.execute("select id, title, description, notes from responses")
+             for col, text in zip(("title", "description", "notes"), texts) if text]
+    for i in anchored([c[2] for c in cells], NOTE_ANCHORS):
+        rid, col, text = cells[i]
+        m = WORKING_NOTES.search(text)
         if m:
-            out.append(problem(locate, "sources", r["id"], "title",
+            out.append(problem(locate, "responses", rid, col,
+                               f"{col}: {m.group(0)!r} is about how the data was made; say what a reader needs"))
+    titles = [(sid, title) for sid, title in conn.execute("select id, title from sources") if title]
+    for i in anchored([t for _, t in titles], NOTE_ANCHORS + TITLE_ANCHORS):
+        sid, title = titles[i]
+        m = WORKING_NOTES.search(title) or TITLE_NOTES.search(title)
+        if m:
+            out.append(problem(locate, "sources", sid, "title",
                                f"title: {m.group(0)!r} is about how the title was read; give the page's title, or a "
                                "description of the page in [square brackets] when it shows none"))
     return out
@@ -402,7 +501,7 @@ WITHIN_DAYS = 3
 
 
 def words(title: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9]+", (title or "").lower()) if w not in STOP]
+    return [w for w in re.findall(r"[^\W_]+", (title or "").lower()) if w not in STOP]
 
 
 def similar(a: str, b: str) -> float:
@@ -420,22 +519,55 @@ def last_day(date: str) -> dt.date:
     return (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
+def _prefix(ws: list[str], freq: dict[str, int]) -> set[tuple[str, int]]:
+    """The rarest words of a title, enough that two titles alike at SIMILAR or more share one of them.
+
+    Titles alike at s or more (difflib's 2·M/T, M the words matched in order) have M ≥ s·(la + lb)/2 words in
+    common, and lb ≥ la·s/(2 − s) (difflib's real_quick_ratio bound), so at least t = ceil(la·s/(2 − s)) words
+    (a third of them at 0.5); two sets sharing t words share one of the first len − t + 1 in any fixed order
+    (prefix filtering). Repeated words count as distinct tokens (word, n)."""
+    seen: dict[str, int] = {}
+    tokens = []
+    for w in ws:
+        seen[w] = seen.get(w, 0) + 1
+        tokens.append((freq[w], w, seen[w]))
+    tokens.sort()
+    keep = len(tokens) - math.ceil(len(tokens) * SIMILAR / (2 - SIMILAR) - 1e-9) + 1
+    return {(w, n) for _, w, n in tokens[:keep]}
+
+
 def duplicate_pairs(conn) -> list[tuple[str, str, float]]:
-    """Same actor, dates within three days (a month-precision date spans its month), similar titles."""
-    by_actor: dict[str, list[dict]] = {}
-    for r in rows(conn, "select id, actor_id, date, title from responses order by id"):
-        by_actor.setdefault(r["actor_id"], []).append(r)
+    """Same actor, dates within three days (a month-precision date spans its month), similar titles.
+
+    Each actor's responses are swept in date order, each compared only with the earlier ones whose period ends
+    at most three days before it starts and with which it shares one of its rarest words (see _prefix); the
+    pairs found are exactly those a comparison of every pair would find."""
+    by_actor: dict[str, list] = {}
+    freq: dict[str, int] = {}
+    for rid, actor, date, title in conn.execute("select id, actor_id, date, title from responses"):
+        ws = words(title)
+        for w in ws:
+            freq[w] = freq.get(w, 0) + 1
+        by_actor.setdefault(actor, []).append((first_day(date).toordinal(), last_day(date).toordinal(), rid, ws))
     pairs = []
     for acts in by_actor.values():
-        for i, a in enumerate(acts):
-            for b in acts[i + 1:]:
-                gap = max((first_day(b["date"]) - last_day(a["date"])).days, (first_day(a["date"]) - last_day(b["date"])).days, 0)
-                if gap > WITHIN_DAYS:
+        acts.sort()
+        active: list = []  # earlier rows whose period ends at most WITHIN_DAYS before the current one starts
+        for first, last, rid, ws in acts:
+            active = [a for a in active if a[0] >= first - WITHIN_DAYS]
+            prefix = _prefix(ws, freq)
+            matcher = difflib.SequenceMatcher(None, b=ws)
+            for _, other, ows, oprefix in active:
+                if (prefix or oprefix) and prefix.isdisjoint(oprefix):
                     continue
-                s = similar(a["title"], b["title"])
-                if s >= SIMILAR:
-                    pairs.append((a["id"], b["id"], s))
-    return pairs
+                matcher.set_seq1(ows)
+                if matcher.real_quick_ratio() >= SIMILAR and matcher.quick_ratio() >= SIMILAR:
+                    # the earlier id first, as similar(a, b) compares them (difflib is not always symmetric)
+                    s = matcher.ratio() if other < rid else difflib.SequenceMatcher(None, ws, ows).ratio()
+                    if s >= SIMILAR:
+                        pairs.append((*sorted((other, rid)), s))
+            active.append((last, rid, ws, prefix))
+    return sorted(pairs)
 
 
 @rule

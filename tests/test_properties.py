@@ -105,3 +105,60 @@ def test_fast_and_detailed_checks_agree(data):
             fast_ok = False
         detailed = build.detailed_problems(pkg, d, period)
         assert fast_ok == (not detailed), detailed
+
+
+# The duplicates rule (rules.duplicate_pairs) sweeps each actor's responses in date order and compares only rows
+# that share one of their rarest title words: it must find exactly the pairs a comparison of every pair finds.
+def all_pairs(conn):
+    import rules
+    by_actor = {}
+    for rid, actor, date, title in conn.execute("select id, actor_id, date, title from responses order by id"):
+        by_actor.setdefault(actor, []).append((rid, date, title))
+    out = []
+    for acts in by_actor.values():
+        for i, (a, da, ta) in enumerate(acts):
+            for b, db_, tb in acts[i + 1:]:
+                gap = max((rules.first_day(db_) - rules.last_day(da)).days, (rules.first_day(da) - rules.last_day(db_)).days, 0)
+                if gap <= rules.WITHIN_DAYS:
+                    s = rules.similar(ta, tb)
+                    if s >= rules.SIMILAR:
+                        out.append((a, b, s))
+    return sorted(out)
+
+
+WORDS = ["sanctions", "on", "belarus", "the", "visa", "ban", "ban", "Лукашэнка", "Lukashenka", "statement", "eu", "of"]
+ROW = st.tuples(st.sampled_from(["a1", "a2"]),
+                st.sampled_from(["2021-05-01", "2021-05-03", "2021-05-04", "2021-05-05", "2021-05-09", "2021-05",
+                                 "2021-06-01", "2021-04-30", "2021-04-28"]),
+                st.lists(st.sampled_from(WORDS), max_size=7).map(" ".join))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ROW, max_size=40))
+@example([("a1", "2021-05-01", "EU visa ban"), ("a1", "2021-05-03", "visa ban by the EU"), ("a1", "2021-05", ""),
+          ("a1", "2021-05-31", "")])
+def test_duplicate_sweep_finds_exactly_the_pairs_of_all_pairs(rows):
+    import rules
+    conn = sqlite3.connect(":memory:")
+    conn.execute("create table responses (id text primary key, actor_id text, date text, title text)")
+    conn.executemany("insert into responses values (?, ?, ?, ?)", [(f"r{i:02d}", *r) for i, r in enumerate(rows)])
+    assert rules.duplicate_pairs(conn) == all_pairs(conn)
+
+
+# public_text_is_for_readers reads with its regular expressions only the texts that contain one of its anchors:
+# every match of each expression, in any case, with any text around it, must contain one.
+@settings(max_examples=400, deadline=None)
+@given(st.randoms(use_true_random=False), st.sampled_from(["notes", "titles"]), TEXT, TEXT)
+def test_every_working_note_contains_an_anchor(rnd, which, before, after):
+    import sys
+    import rules
+    sys.path.insert(0, str(ROOT / "bench"))
+    from synth import from_pattern
+    regexes = [rules.WORKING_NOTES] if which == "notes" else [rules.WORKING_NOTES, rules.TITLE_NOTES]
+    anchors = rules.NOTE_ANCHORS if which == "notes" else rules.NOTE_ANCHORS + rules.TITLE_ANCHORS
+    match = from_pattern(rnd.choice(regexes).pattern, rnd)
+    match = "".join(c.upper() if rnd.random() < 0.5 else c for c in match)
+    match = match.replace("i", "ı" if rnd.random() < 0.2 else "i").replace("s", "ſ" if rnd.random() < 0.2 else "s")
+    text = f"{before} {match} {after}"
+    if any(rx.search(text) for rx in regexes):
+        assert rules.anchored(["no note here", text], anchors) == [1], text
