@@ -33,9 +33,30 @@ SOURCES = {
 }
 
 
+# Columns at the end of a query that repeat on many rows (a response's actor names): folded once per distinct value.
+SHARED = {"responses_fold": 6}
+
+
+def folded_rows(cursor, shared: int):
+    """(rowid, folded text) of each row; the last `shared` columns folded once per distinct combination.
+    index_text(*own, *names) is index_text(*own) and index_text(*names) joined by a space (each drops empties)."""
+    cache: dict[tuple, str] = {}
+    for row in cursor:
+        if not shared:
+            yield row[0], search_fold.index_text(*row[1:])
+            continue
+        names = row[-shared:]
+        tail = cache.get(names)
+        if tail is None:
+            tail = cache[names] = search_fold.index_text(*names)
+        own = search_fold.index_text(*row[1:-shared])
+        yield row[0], f"{own} {tail}" if own and tail else own or tail
+
+
 def build(db: sqlite_utils.Database) -> None:
     for table, select in SOURCES.items():
         db.execute(f"create virtual table {table} using fts5(folded, content = '', "
                    "tokenize = 'unicode61 remove_diacritics 2')")
-        rows = ((row[0], search_fold.index_text(*row[1:])) for row in db.execute(select).fetchall())
-        db.conn.executemany(f"insert into {table} (rowid, folded) values (?, ?)", rows)
+        reader = db.conn.cursor()  # a second cursor reads while the first writes (rowids are only read)
+        db.conn.executemany(f"insert into {table} (rowid, folded) values (?, ?)",
+                            folded_rows(reader.execute(select), SHARED.get(table, 0)))
