@@ -20,6 +20,7 @@ non-ASCII digits, out-of-range numbers and dates, unsafe URLs, huge cells.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import array
 import codecs
 import csv
@@ -991,15 +992,17 @@ def load_checked(pkg: dict, data_dir: Path, db: sqlite3.Connection, period, aux:
     With `aux` (a scratch file beside the database), the load is shared with a second process.
     Raises BuildError listing every problem."""
     try:
-        if aux is not None and PARALLEL:
-            fast = load_parallel(pkg, data_dir, db, period, aux)
-        else:
-            fast = FastLoader(pkg, data_dir, db, period)
-            fast.run()
+        with phase("read, check, load (and index) every file"):
+            if aux is not None and PARALLEL:
+                fast = load_parallel(pkg, data_dir, db, period, aux)
+            else:
+                fast = FastLoader(pkg, data_dir, db, period)
+                fast.run()
     except Flagged as flagged:
         # Something is wrong: read everything again, cell by cell, to name every problem with its position.
         raise BuildError(detailed_problems(pkg, data_dir, period) or [flagged.problem]) from None
-    problems = rules.check(db, fast.locate)
+    with phase("rules.py"):
+        problems = rules.check(db, fast.locate)
     if problems:
         raise BuildError(sorted(problems))
     return fast
@@ -1031,6 +1034,18 @@ def tune(conn: sqlite3.Connection) -> None:
 
 
 # --------------------------------------------------------------------------- writing
+
+PHASES: list[tuple[str, float]] = []  # (phase, wall seconds) of the last build, printed by --timings
+
+
+@contextlib.contextmanager
+def phase(name: str):
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        PHASES.append((name, time.perf_counter() - started))
+
 
 SQL_TYPES = {"integer": int, "number": float, "string": str}
 
@@ -1237,8 +1252,9 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
             create_table(db, res)
         part = output.with_name(f".{output.name}.part-{os.getpid()}")
         loader = load_checked(pkg, data_dir, db.conn, period_of(pkg, today), aux=part)
-        for res in pkg["resources"]:
-            index_table(db, res)  # (those the parallel load indexed already are left as they are)
+        with phase("indexes left after the load"):
+            for res in pkg["resources"]:
+                index_table(db, res)  # (those the parallel load indexed already are left as they are)
         # The summaries only read the tables: a second connection computes them into a side file while this one
         # writes the search index (write-ahead log: a reader sees the tables as they are, a writer goes on).
         db.conn.commit()
@@ -1246,10 +1262,13 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
         summaries = SummaryBuilder(tmp, aux)
         summaries.start()
         try:
-            build_search(db)
+            with phase("search indexes (summaries beside them)"):
+                build_search(db)
         finally:
-            summaries.join()
-        summaries.copy_into(db)
+            with phase("summaries, after the search indexes"):
+                summaries.join()
+        with phase("summaries copied in"):
+            summaries.copy_into(db)
         for name, sql in VIEWS.items():
             db.create_view(name, sql.strip())
         db["dataset_info"].insert_all([
@@ -1262,9 +1281,10 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
             {"key": "datapackage", "value": json.dumps(pkg, ensure_ascii=False)},
             {"key": "methodology", "value": METHODOLOGY.read_text(encoding="utf-8") if METHODOLOGY.exists() else ""},
         ], pk="key")
-        db.analyze()
-        db.conn.commit()
-        db.execute("pragma journal_mode = delete")  # the log written back: one self-contained file
+        with phase("analyze and write back"):
+            db.analyze()
+            db.conn.commit()
+            db.execute("pragma journal_mode = delete")  # the log written back: one self-contained file
         db.close()
         os.replace(tmp, output)
         return loader.counts
@@ -1379,9 +1399,11 @@ def downloads_dir(output: Path) -> Path:
 
 def build(data_dir: Path, output: Path, datapackage: Path = ROOT / "datapackage.json", downloads: bool = True) -> dict[str, int]:
     pkg = load_package(datapackage)
+    PHASES.clear()
     counts = write_database(pkg, data_dir, output)
     if downloads:
-        write_downloads(pkg, output, downloads_dir(output))
+        with phase("downloads"):
+            write_downloads(pkg, output, downloads_dir(output))
     return counts
 
 
@@ -1391,6 +1413,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--output", type=Path, default=ROOT / "belarus.db", help="database to write (default: belarus.db)")
     ap.add_argument("--datapackage", type=Path, default=ROOT / "datapackage.json", help="schema (default: datapackage.json)")
     ap.add_argument("--no-downloads", action="store_true", help="skip writing the download files beside the database")
+    ap.add_argument("--timings", action="store_true", help="print how long each phase took (to standard error)")
     args = ap.parse_args(argv)
     started = time.perf_counter()
     try:
@@ -1400,6 +1423,9 @@ def main(argv: list[str] | None = None) -> int:
             print(p, file=sys.stderr)
         print(f"build failed: {len(e.problems)} problem(s); {args.output} was not changed", file=sys.stderr)
         return 1
+    if args.timings:
+        for name, seconds in PHASES:
+            print(f"{seconds:8.2f}s  {name}", file=sys.stderr)
     summary = ", ".join(f"{n} {k}" for k, n in counts.items())
     print(f"built {args.output}: {summary} in {time.perf_counter() - started:.2f}s")
     return 0
