@@ -6,7 +6,9 @@ Every table, column and value is derived from `datapackage.json`, never from a l
 generator cannot drift from the schema:
 
 - **Which tables, how many rows.** `responses` gets N rows. A link table (a primary key made only of foreign
-  keys, like `response_sources`) gets one to three rows per row of the table its first key points to. A table
+  keys, like `response_sources`) gets, for each row of the table its first key points to, as many rows as a
+  real row of that table has (drawn from the real counts: one to three sources per response, almost never a
+  `distinct_pairs` entry). A table
   that points (directly or not) at a generated table is generated too, at its share of N in the real data
   (`SIZES` adds a few sensible sizes: a few hundred actors, a handful of triggers). A table that points at no
   generated table (`response_types`, or any closed list added later) is copied from `data/` as it is.
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import collections
 import contextlib
 import csv
 import io
@@ -55,7 +58,8 @@ CYRILLIC = "санкции выборы репрессии Лукашенко Л
 CYRILLIC_RE = re.compile("[\u0400-\u04ff]")
 # Sizes that do not follow the real data's proportions (a few hundred actors, however many responses).
 SIZES = {"actors": lambda n: 300, "triggers": lambda n: 8, "sources": lambda n: max(10, n // 2),
-         "targets": lambda n: max(5, n // 20), "designations": lambda n: max(1, n // 10)}
+         "targets": lambda n: max(5, n // 20), "designations": lambda n: max(1, n // 10),
+         "target_matches": lambda n: max(1, n // 10)}  # about one match decision per listing, as in the real data
 DATE_SHAPES = {4: "%Y", 7: "%Y-%m", 10: "%Y-%m-%d"}
 
 
@@ -168,7 +172,7 @@ def plan(pkg: dict, n: int, data_dir: Path) -> tuple[list[Table], dict[str, int]
         elif t.name in SIZES:
             sizes[t.name] = SIZES[t.name](n)
         elif t.link:
-            sizes[t.name] = -1  # one to three per row of the table its first key points to
+            sizes[t.name] = -1  # per row of the table its first key points to, as many as in the real data
         else:
             sizes[t.name] = max(1, round(len(t.templates) * n / real_n)) if t.templates else max(5, n // 20)
     return tables, sizes
@@ -192,8 +196,25 @@ class Synth:
         self.used: dict[tuple[str, str], set] = {}
 
     # one cell --------------------------------------------------------------
+    def vocabulary(self) -> tuple[list[str], list[str]]:
+        """Every word of the real data's text, as often as it occurs there (Latin, Cyrillic): synthetic text with
+        the real mix of common and rare words, so the search index and the duplicates rule meet what they would
+        meet in a larger dataset, not thirty words repeated. The word lists above stand in when there is none."""
+        if not hasattr(self, "_vocab"):
+            latin, cyrillic = [], []
+            for t in self.tables:
+                for tpl in t.templates:
+                    for f in t.fields:
+                        if f.enum or f.regex is not None or f.fk or f.is_uri or f.type != "string":
+                            continue
+                        for w in re.findall(r"[^\W\d_]{2,}", tpl.get(f.name, "")):
+                            (cyrillic if CYRILLIC_RE.search(w) else latin).append(w)
+            self._vocab = (latin or LATIN, cyrillic or CYRILLIC)
+        return self._vocab
+
     def text(self, template: str) -> str:
-        words = CYRILLIC if CYRILLIC_RE.search(template) else LATIN
+        latin, cyrillic = self.vocabulary()
+        words = cyrillic if CYRILLIC_RE.search(template) else latin
         k = max(1, min(30, len(template.split())))
         return " ".join(self.rng.choices(words, k=k)).capitalize() + ("." if k > 3 else "")
 
@@ -312,9 +333,10 @@ class Synth:
     def links(self, t: Table) -> list[list[str]]:
         first, second = (t.by_name[k] for k in t.pk[:2])
         rows = []
+        fanout = self.fanout(t, first)
         for parent in self.keys[first.fk]:
             chosen = set()
-            for _ in range(self.rng.choice([1, 1, 2, 3])):
+            for _ in range(self.rng.choice(fanout)):
                 other = self.rng.choice(self.keys[second.fk])
                 if other in chosen:
                     continue
@@ -323,6 +345,16 @@ class Synth:
                 r[t.names.index(first.name)], r[t.names.index(second.name)] = parent, other
                 rows.append(r)
         return rows
+
+    def fanout(self, t: Table, first: Field) -> list[int]:
+        """How many rows a parent has in the real data, one number per real parent row (0 for a parent with none):
+        a response has 1 to 3 sources, and almost no response is in `distinct_pairs`. One to three without data."""
+        parent = self.by_name[first.fk]
+        if not t.templates or not parent.templates or len(parent.pk) != 1:
+            return [1, 1, 2, 3]
+        per = collections.Counter(tpl.get(first.name, "") for tpl in t.templates)
+        counts = [per.get(tpl.get(parent.pk[0], ""), 0) for tpl in parent.templates]
+        return counts if any(counts) else [1, 1, 2, 3]
 
     def write(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
