@@ -987,7 +987,8 @@ def load_parallel(pkg: dict, data_dir: Path, db: sqlite3.Connection, period, aux
             Path(f"{aux}{suffix}").unlink(missing_ok=True)
 
 
-def load_checked(pkg: dict, data_dir: Path, db: sqlite3.Connection, period, aux: Path | None = None) -> FastLoader:
+def load_checked(pkg: dict, data_dir: Path, db: sqlite3.Connection, period, aux: Path | None = None,
+                 run_rules: bool = True) -> FastLoader:
     """Load every table into `db`, checked; then the rules about the data as a whole (rules.py).
     With `aux` (a scratch file beside the database), the load is shared with a second process.
     Raises BuildError listing every problem."""
@@ -1001,11 +1002,55 @@ def load_checked(pkg: dict, data_dir: Path, db: sqlite3.Connection, period, aux:
     except Flagged as flagged:
         # Something is wrong: read everything again, cell by cell, to name every problem with its position.
         raise BuildError(detailed_problems(pkg, data_dir, period) or [flagged.problem]) from None
-    with phase("rules.py"):
-        problems = rules.check(db, fast.locate)
-    if problems:
-        raise BuildError(sorted(problems))
+    if run_rules:
+        with phase("rules.py"), no_gc():
+            problems = rules.check(db, fast.locate)
+        if problems:
+            raise BuildError(sorted(problems))
     return fast
+
+
+class RulesProcess:
+    """rules.py in a second process, reading the loaded database (write-ahead log: it reads the tables as
+    loaded while this process writes the indexes, the search index and the summaries). Nothing is published
+    before result() has said that no rule found a problem."""
+
+    def __init__(self, db_path: Path, loader: FastLoader):
+        import multiprocessing
+        ctx = multiprocessing.get_context("fork")
+        self.receive, send = ctx.Pipe(duplex=False)
+        self.child = ctx.Process(target=self._run, args=(db_path, loader, send), name="build-rules", daemon=True)
+        self.child.start()
+        send.close()
+
+    @staticmethod
+    def _run(db_path: Path, loader: FastLoader, send) -> None:
+        try:
+            conn = sqlite3.connect(db_path)
+            conn.execute(f"pragma cache_size = -{CACHE_KIB // 2}")
+            loader.db = conn  # locate() asks this connection, not the one inherited from the parent
+            with no_gc():
+                problems = rules.check(conn, loader.locate)
+            send.send(("ok", problems, rules.TIMES))
+        except BaseException as e:
+            send.send(("error", f"{type(e).__name__}: {e}", {}))
+
+    def result(self) -> list[Problem]:
+        try:
+            outcome, payload, times = self.receive.recv()
+        except EOFError:
+            outcome, payload, times = "error", f"the rules process ended without an answer (exit code {self.child.exitcode})", {}
+        self.child.join()
+        rules.TIMES.clear()
+        rules.TIMES.update(times)
+        if outcome != "ok":
+            raise RuntimeError(f"rules.py could not be run: {payload}")
+        return payload
+
+    def stop(self) -> None:
+        if self.child.is_alive():
+            self.child.terminate()
+        self.child.join()
 
 
 def validate(data_dir: Path, datapackage: Path = ROOT / "datapackage.json", today: dt.date | None = None,
@@ -1034,6 +1079,19 @@ def tune(conn: sqlite3.Connection) -> None:
 
 
 # --------------------------------------------------------------------------- writing
+
+@contextlib.contextmanager
+def no_gc():
+    """Python's cyclic garbage collector paused: the rules and the search index make millions of short-lived
+    tuples and lists (no cycles), and each full collection would walk every object of the build again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
 
 PHASES: list[tuple[str, float]] = []  # (phase, wall seconds) of the last build, printed by --timings
 
@@ -1153,16 +1211,19 @@ class SummaryBuilder(threading.Thread):
 
 def build_search(db: sqlite_utils.Database) -> None:
     """FTS5 indexes; metadata.yml points Datasette at them with fts_table/fts_pk (their rowids are the tables' rowids)."""
-    # Responses with the actor's names, so 'Lithuania' (or Літва, Литва) finds what Lithuania did. The index reads
+    # Responses with the actor's names, so 'Lithuania' (or Літва, Литва) finds what Lithuania did. (CROSS JOIN keeps
+    # responses the outer loop: rows come in rowid order, which FTS5 needs to write few large segments instead
+    # of thousands of small ones, and a lookup of one rowid through the view reads one row.) The index reads
     # its text through the view responses_search_text (FTS5 "external content"), so the largest text in the database
     # is not stored twice: snippets still work, the file is smaller and the build writes a copy less.
     # The database is immutable, so index and view cannot drift apart.
-    fts_index(db, "responses_fts", ["title", "description", "instrument", "notes", "actor_name"], """
-        select r.rowid, r.title, r.description, coalesce(r.instrument, ''), coalesce(r.notes, ''),
-               a.name || coalesce(' ' || a.name_be, '') || coalesce(' ' || a.name_ru, '')
-               || coalesce(' ' || p.name, '') || coalesce(' ' || p.name_be, '') || coalesce(' ' || p.name_ru, '')
-        from responses r join actors a on a.id = r.actor_id
-        left join actors p on p.id = a.parent_id""", content_view="responses_search_text")
+    with phase("  search index of responses"):
+        fts_index(db, "responses_fts", ["title", "description", "instrument", "notes", "actor_name"], """
+            select r.rowid, r.title, r.description, coalesce(r.instrument, ''), coalesce(r.notes, ''),
+                   a.name || coalesce(' ' || a.name_be, '') || coalesce(' ' || a.name_ru, '')
+                   || coalesce(' ' || p.name, '') || coalesce(' ' || p.name_be, '') || coalesce(' ' || p.name_ru, '')
+            from responses r cross join actors a on a.id = r.actor_id
+            left join actors p on p.id = a.parent_id""", content_view="responses_search_text")
     # An actor by any of its names: Lithuania, Літва, Литва.
     fts_index(db, "actors_fts", ["name", "name_be", "name_ru"], """
         select rowid, name, coalesce(name_be, ''), coalesce(name_ru, '') from actors""")
@@ -1172,7 +1233,8 @@ def build_search(db: sqlite_utils.Database) -> None:
         from targets""")
     # Cross-script search (search_index.py): Лукашенко, Lukashenka and Łukašenka fold to one form.
     import search_index
-    search_index.build(db)
+    with phase("  cross-script search index (folded text)"):
+        search_index.build(db)
 
 
 def fts_index(db: sqlite_utils.Database, name: str, columns: list[str], select_sql: str,
@@ -1182,12 +1244,12 @@ def fts_index(db: sqlite_utils.Database, name: str, columns: list[str], select_s
     cols = ", ".join(columns)
     if content_view is None:
         db.execute(f"create virtual table {name} using fts5({cols}, tokenize = '{FTS_TOKENIZE}')")
-        db.execute(f"insert into {name} (rowid, {cols}) {select_sql}")
+        db.execute(f"insert into {name} (rowid, {cols}) {select_sql} order by 1")
         return
     db.execute(f"create view {content_view} ({FTS_ROWID}, {cols}) as {select_sql}")
     db.execute(f"create virtual table {name} using fts5({cols}, tokenize = '{FTS_TOKENIZE}', "
                f"content = '{content_view}', content_rowid = '{FTS_ROWID}')")
-    db.execute(f"insert into {name} (rowid, {cols}) select {FTS_ROWID}, {cols} from {content_view}")
+    db.execute(f"insert into {name} (rowid, {cols}) select {FTS_ROWID}, {cols} from {content_view} order by {FTS_ROWID}")
 
 
 VIEWS = {
@@ -1251,36 +1313,24 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
         for res in creation_order(pkg):
             create_table(db, res)
         part = output.with_name(f".{output.name}.part-{os.getpid()}")
-        loader = load_checked(pkg, data_dir, db.conn, period_of(pkg, today), aux=part)
-        with phase("indexes left after the load"):
-            for res in pkg["resources"]:
-                index_table(db, res)  # (those the parallel load indexed already are left as they are)
-        # The summaries only read the tables: a second connection computes them into a side file while this one
-        # writes the search index (write-ahead log: a reader sees the tables as they are, a writer goes on).
+        loader = load_checked(pkg, data_dir, db.conn, period_of(pkg, today), aux=part, run_rules=not PARALLEL)
+        # The rules and the summaries only read the tables: a second process checks the rules and a second
+        # connection computes the summaries into a side file while this one writes the indexes and the search
+        # index (write-ahead log: a reader sees the tables as they are, a writer goes on).
         db.conn.commit()
         db.execute("pragma journal_mode = wal")
-        summaries = SummaryBuilder(tmp, aux)
-        summaries.start()
+        checker = RulesProcess(tmp, loader) if PARALLEL else None
         try:
-            with phase("search indexes (summaries beside them)"):
-                build_search(db)
-        finally:
-            with phase("summaries, after the search indexes"):
-                summaries.join()
-        with phase("summaries copied in"):
-            summaries.copy_into(db)
-        for name, sql in VIEWS.items():
-            db.create_view(name, sql.strip())
-        db["dataset_info"].insert_all([
-            {"key": "title", "value": pkg["title"]},
-            {"key": "version", "value": pkg.get("version", "")},
-            {"key": "as_of", "value": pkg.get("x_as_of", "")},
-            {"key": "coverage_through", "value": pkg.get("x_coverage_through", "")},
-            {"key": "license", "value": pkg["licenses"][0]["name"]},
-            # The schema and the methodology travel with the database, so a published copy is self-contained.
-            {"key": "datapackage", "value": json.dumps(pkg, ensure_ascii=False)},
-            {"key": "methodology", "value": METHODOLOGY.read_text(encoding="utf-8") if METHODOLOGY.exists() else ""},
-        ], pk="key")
+            build_the_rest(pkg, db, tmp, aux)
+        except BaseException:
+            if checker is not None:
+                checker.stop()
+            raise
+        if checker is not None:
+            with phase("rules.py (in a second process: the wait after the rest)"):
+                problems = checker.result()
+            if problems:
+                raise BuildError(sorted(problems))
         with phase("analyze and write back"):
             db.analyze()
             db.conn.commit()
@@ -1299,6 +1349,37 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
         for p in (tmp, aux):
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(f"{p}{suffix}").unlink(missing_ok=True)
+
+
+def build_the_rest(pkg: dict, db: sqlite_utils.Database, tmp: Path, aux: Path) -> None:
+    """Everything after the load: indexes, summaries (on a second connection), search indexes, views, dataset_info."""
+    with phase("indexes left after the load"):
+        for res in pkg["resources"]:
+            index_table(db, res)  # (those the parallel load indexed already are left as they are)
+    db.conn.commit()
+    summaries = SummaryBuilder(tmp, aux)
+    summaries.start()
+    try:
+        with phase("search indexes (summaries beside them)"), no_gc():
+            build_search(db)
+    finally:
+        with phase("summaries, after the search indexes"):
+            summaries.join()
+    with phase("summaries copied in"):
+        summaries.copy_into(db)
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql.strip())
+    db["dataset_info"].insert_all([
+        {"key": "title", "value": pkg["title"]},
+        {"key": "version", "value": pkg.get("version", "")},
+        {"key": "as_of", "value": pkg.get("x_as_of", "")},
+        {"key": "coverage_through", "value": pkg.get("x_coverage_through", "")},
+        {"key": "license", "value": pkg["licenses"][0]["name"]},
+        # The schema and the methodology travel with the database, so a published copy is self-contained.
+        {"key": "datapackage", "value": json.dumps(pkg, ensure_ascii=False)},
+        {"key": "methodology", "value": METHODOLOGY.read_text(encoding="utf-8") if METHODOLOGY.exists() else ""},
+    ], pk="key")
+    db.conn.commit()
 
 
 def ordered_rows(db: sqlite3.Connection, table: str, pk: list[str]) -> sqlite3.Cursor:
@@ -1426,6 +1507,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.timings:
         for name, seconds in PHASES:
             print(f"{seconds:8.2f}s  {name}", file=sys.stderr)
+            if name.startswith("rules.py"):
+                for rule, took in rules.TIMES.items():
+                    print(f"{'':10}{took:6.2f}s  {rule}", file=sys.stderr)
     summary = ", ".join(f"{n} {k}" for k, n in counts.items())
     print(f"built {args.output}: {summary} in {time.perf_counter() - started:.2f}s")
     return 0

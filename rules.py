@@ -19,10 +19,12 @@ import itertools
 import math
 import re
 import sqlite3
+import time
 import urllib.parse
 from typing import Callable
 
 RULES: list[Callable] = []
+TIMES: dict[str, float] = {}  # seconds each rule took in the last check (build.py --timings prints them)
 
 
 def rule(fn: Callable) -> Callable:
@@ -32,8 +34,14 @@ def rule(fn: Callable) -> Callable:
 
 def check(conn: sqlite3.Connection, locate) -> list:
     problems = []
-    for fn in RULES:
-        problems.extend(fn(conn, locate))
+    conn.execute("drop table if exists temp.rule_source_facts")  # facts of this run's data only (source_facts)
+    try:
+        for fn in RULES:
+            started = time.perf_counter()
+            problems.extend(fn(conn, locate))
+            TIMES[fn.__name__] = time.perf_counter() - started
+    finally:
+        conn.execute("drop table if exists temp.rule_source_facts")
     return problems
 
 
@@ -194,9 +202,16 @@ def hrc_resolution_symbols_written_one_way(conn, locate):
 TRACKING = re.compile(r"^(utm_[a-z_]+|fbclid|gclid|mc_cid|mc_eid|BC)$", re.I)
 
 
+# A URL of the plain shape the build accepts without a second look (build.SAFE_URL_RE): its host is the text between
+# '://' and the first '/', '?' or '#', exactly what urlsplit's hostname gives, found without urlsplit's work.
+PLAIN_URL = re.compile(r"https?://([A-Za-z0-9.-]+)(?:[/?#][^\s\\]*)?")
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def host_of(url: str) -> str:
-    return (urllib.parse.urlsplit(url).hostname or "").rstrip(".").lower()
+    m = PLAIN_URL.fullmatch(url)
+    host = m.group(1) if m else urllib.parse.urlsplit(url).hostname
+    return (host or "").rstrip(".").lower()
 
 
 def under(host: str, domain: str) -> bool:
@@ -369,21 +384,64 @@ def sourcing_of(sources: list[dict]) -> str:
     return "multiple_independent" if len(publishers) >= 2 else "single_nonofficial"
 
 
+PUBLISHER_PREFIX = re.compile(r"^(www[0-9]?|amp|m)\.")
+
+
+def publisher_of(url: str) -> str:
+    return PUBLISHER_PREFIX.sub("", host_of(url))
+
+
+def source_facts(conn) -> str:
+    """A temporary table of what the rules need to know about each source, judged once per source in Python
+    (host, refusal, official domain): the rules over responses are then one SQL query each. Returns its name."""
+    if conn.execute("select 1 from temp.sqlite_master where name = 'rule_source_facts'").fetchone():
+        return "temp.rule_source_facts"
+    domains, patterns = policy(conn)
+    conn.execute("""create temp table rule_source_facts (id text primary key, countable integer, official integer,
+                    intergovernmental integer, act integer, publisher text)""")
+
+    def facts():
+        for sid, url, kind in conn.execute("select id, url, source_kind from sources"):
+            official = kind in ("official", "intergovernmental")
+            d = official_domain(host_of(url), domains) if official else None
+            yield (sid, refusal(url, patterns) is None, official, kind == "intergovernmental",
+                   bool(d and d["publishes_acts"] == "yes"), publisher_of(url))
+    conn.executemany("insert into temp.rule_source_facts values (?, ?, ?, ?, ?, ?)", list(facts()))
+    return "temp.rule_source_facts"
+
+
+# Per response, over its countable sources: any official one, how many publishers, any that is an act, any
+# intergovernmental one (what sourcing_of and cites_act read, for every response at once).
+PER_RESPONSE = """select rs.response_id as id, max(f.official) as official, count(distinct f.publisher) as publishers,
+                         max(f.act) as act, max(f.intergovernmental) as intergovernmental
+                  from response_sources rs join {facts} f on f.id = rs.source_id and f.countable
+                  group by rs.response_id"""
+
+
+def sourcing_of(sources: list[dict]) -> str:
+    if any(s["source_kind"] in ("official", "intergovernmental") for s in sources):
+        return "official"
+    publishers = {publisher_of(s["url"]) for s in sources}
+    return "multiple_independent" if len(publishers) >= 2 else "single_nonofficial"
+
+
 @rule
 def sourcing_says_what_the_row_rests_on(conn, locate):
-    _, patterns = policy(conn)
-    by_row = countable_sources(conn, patterns)
+    """sourcing is what sourcing_of makes of the row's countable sources (here as one query over every row)."""
+    per = PER_RESPONSE.format(facts=source_facts(conn))
     out = []
-    for r in rows(conn, "select id, sourcing from responses"):
-        want = sourcing_of(by_row.get(r["id"], []))
-        if r["sourcing"] != want:
-            out.append(problem(locate, "responses", r["id"], "sourcing",
-                               f"sourcing: {r['sourcing']!r}, but its sources make it {want!r}"))
+    for rid, have, want in conn.execute(f"""
+            select r.id, r.sourcing, case when p.official then 'official' when p.publishers >= 2
+                                     then 'multiple_independent' else 'single_nonofficial' end as want
+            from responses r left join ({per}) p on p.id = r.id
+            where r.sourcing is not want order by r.id"""):
+        out.append(problem(locate, "responses", rid, "sourcing", f"sourcing: {have!r}, but its sources make it {want!r}"))
     return out
 
 
 # Kinds whose act is a decision an organisation publishes itself (its own page is the act).
 SELF_PUBLISHED_KINDS = {"economic-withdrawal", "ilo-article-33-measure", "suspension-of-relations"}
+PUBLISHING_ACTORS = ("international_organisation", "body_of_organisation")
 
 
 def cites_act(row: dict, sources: list[dict], domains: list[dict], actor_type: str) -> bool:
@@ -393,25 +451,29 @@ def cites_act(row: dict, sources: list[dict], domains: list[dict], actor_type: s
         d = official_domain(host_of(s["url"]), domains)
         if d and d["publishes_acts"] == "yes":
             return True
-        if (row["kind"] in SELF_PUBLISHED_KINDS and actor_type in ("international_organisation", "body_of_organisation")
-                and s["source_kind"] == "intergovernmental"):
+        if row["kind"] in SELF_PUBLISHED_KINDS and actor_type in PUBLISHING_ACTORS and s["source_kind"] == "intergovernmental":
             return True
     return False
 
 
 @rule
 def sanctions_cite_their_act(conn, locate):
-    """act_source = cited exactly when the row cites the act itself; otherwise the row says the gap."""
-    domains, patterns = policy(conn)
-    by_row = countable_sources(conn, patterns)
+    """act_source = cited exactly when the row cites the act itself (cites_act, here as one query over every
+    sanction); otherwise the row says the gap."""
+    per = PER_RESPONSE.format(facts=source_facts(conn))
+    kinds = ", ".join(f"'{k}'" for k in sorted(SELF_PUBLISHED_KINDS))
+    actors = ", ".join(f"'{a}'" for a in PUBLISHING_ACTORS)
     out = []
-    for r in rows(conn, """select r.id, r.kind, r.act_source, a.actor_type from responses r join actors a on a.id = r.actor_id
-                           where r.is_sanction = 'yes'"""):
-        cited = cites_act(r, by_row.get(r["id"], []), domains, r["actor_type"])
-        if cited and r["act_source"] != "cited":
-            out.append(problem(locate, "responses", r["id"], "act_source", "act_source: the row cites its act: write cited"))
-        elif not cited and r["act_source"] == "cited":
-            out.append(problem(locate, "responses", r["id"], "act_source",
+    for rid, act_source, cited in conn.execute(f"""
+            select r.id, r.act_source, coalesce(p.act or (r.kind in ({kinds}) and a.actor_type in ({actors})
+                                                         and p.intergovernmental), 0) as cited
+            from responses r join actors a on a.id = r.actor_id left join ({per}) p on p.id = r.id
+            where r.is_sanction = 'yes' and (cited and r.act_source is not 'cited' or not cited and r.act_source = 'cited')
+            order by r.id"""):
+        if cited:
+            out.append(problem(locate, "responses", rid, "act_source", "act_source: the row cites its act: write cited"))
+        else:
+            out.append(problem(locate, "responses", rid, "act_source",
                                "act_source: cited, but no source is the act (an official journal or legislation site); "
                                "write not_found or not_public"))
     return out
@@ -539,35 +601,54 @@ def _prefix(ws: list[str], freq: dict[str, int]) -> set[tuple[str, int]]:
 def duplicate_pairs(conn) -> list[tuple[str, str, float]]:
     """Same actor, dates within three days (a month-precision date spans its month), similar titles.
 
-    Each actor's responses are swept in date order, each compared only with the earlier ones whose period ends
-    at most three days before it starts and with which it shares one of its rarest words (see _prefix); the
-    pairs found are exactly those a comparison of every pair would find."""
-    by_actor: dict[str, list] = {}
-    freq: dict[str, int] = {}
-    for rid, actor, date, title in conn.execute("select id, actor_id, date, title from responses"):
-        ws = words(title)
-        for w in ws:
-            freq[w] = freq.get(w, 0) + 1
-        by_actor.setdefault(actor, []).append((first_day(date).toordinal(), last_day(date).toordinal(), rid, ws))
+    One actor at a time (rows sorted by actor, so only one actor's rows are in memory), swept in date order:
+    each row is compared only with the earlier ones whose period ends at most three days before it starts and
+    with which it shares one of its rarest words (see _prefix; rarity counted among the actor's titles, which is
+    a fixed order for every pair the actor's rows can make). The pairs found are exactly those a comparison of
+    every pair would find (tests/test_properties.py)."""
     pairs = []
-    for acts in by_actor.values():
+    # '+actor_id': sorted by SQLite, not read through the actor index (which would read the table out of order)
+    rows_by_actor = itertools.groupby(conn.execute("select actor_id, id, date, title from responses order by +actor_id"),
+                                      key=lambda r: r[0])
+    for _, group in rows_by_actor:
+        acts, freq = [], {}
+        for _, rid, date, title in group:
+            ws = words(title)
+            for w in ws:
+                freq[w] = freq.get(w, 0) + 1
+            acts.append((first_day(date).toordinal(), last_day(date).toordinal(), rid, ws))
         acts.sort()
-        active: list = []  # earlier rows whose period ends at most WITHIN_DAYS before the current one starts
+        # token -> earlier rows with it in their prefix (an empty title has the token EMPTY: two empty titles are
+        # alike, an empty one and another are not); rows ending too early are dropped when their list is read
+        postings: dict[tuple, list] = {}
         for first, last, rid, ws in acts:
-            active = [a for a in active if a[0] >= first - WITHIN_DAYS]
-            prefix = _prefix(ws, freq)
-            matcher = difflib.SequenceMatcher(None, b=ws)
-            for _, other, ows, oprefix in active:
-                if (prefix or oprefix) and prefix.isdisjoint(oprefix):
-                    continue
+            prefix = _prefix(ws, freq) or EMPTY
+            candidates = {}
+            for token in prefix:
+                posted = postings.get(token)
+                if posted:
+                    if posted[0][0] < first - WITHIN_DAYS or posted[-1][0] < first - WITHIN_DAYS:
+                        posted[:] = [a for a in posted if a[0] >= first - WITHIN_DAYS]
+                    for a in posted:
+                        if a[0] >= first - WITHIN_DAYS:
+                            candidates[a[1]] = a
+            entry = (last, rid, ws)
+            for token in prefix:
+                postings.setdefault(token, []).append(entry)
+            matcher = None
+            for _, other, ows in candidates.values():
+                if matcher is None:
+                    matcher = difflib.SequenceMatcher(None, b=ws)
                 matcher.set_seq1(ows)
                 if matcher.real_quick_ratio() >= SIMILAR and matcher.quick_ratio() >= SIMILAR:
                     # the earlier id first, as similar(a, b) compares them (difflib is not always symmetric)
                     s = matcher.ratio() if other < rid else difflib.SequenceMatcher(None, ws, ows).ratio()
                     if s >= SIMILAR:
                         pairs.append((*sorted((other, rid)), s))
-            active.append((last, rid, ws, prefix))
     return sorted(pairs)
+
+
+EMPTY = {("", 0)}
 
 
 @rule

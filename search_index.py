@@ -19,17 +19,19 @@ _spec = importlib.util.spec_from_file_location(
 search_fold = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(search_fold)
 
-# Which text of each table the folded index reads (the rowid first).
+# Which text of each table the folded index reads (the rowid first), in rowid order: FTS5 writes rows that come in
+# order into a few large segments, rows out of order into thousands of small ones it must then merge.
 SOURCES = {
     # A response by its own words and by every name of its actor and the actor's parent (Lithuania, Літва, Литва).
     "responses_fold": """
         select r.rowid, r.title, r.description, r.instrument, r.notes, r.id,
                a.name, a.name_be, a.name_ru, p.name, p.name_be, p.name_ru
-        from responses r join actors a on a.id = r.actor_id left join actors p on p.id = a.parent_id""",
+        from responses r cross join actors a on a.id = r.actor_id left join actors p on p.id = a.parent_id
+        order by r.rowid""",
     # A target by every name form: English, Belarusian, Russian, the spellings of the lists, and its role.
-    "targets_fold": "select rowid, id, name, name_be, name_ru, name_variants, role from targets",
+    "targets_fold": "select rowid, id, name, name_be, name_ru, name_variants, role from targets order by rowid",
     # An actor by its names and its id (lt, eu-council).
-    "actors_fold": "select rowid, id, name, name_be, name_ru, iso_code from actors",
+    "actors_fold": "select rowid, id, name, name_be, name_ru, iso_code from actors order by rowid",
 }
 
 
@@ -41,15 +43,16 @@ def folded_rows(cursor, shared: int):
     """(rowid, folded text) of each row; the last `shared` columns folded once per distinct combination.
     index_text(*own, *names) is index_text(*own) and index_text(*names) joined by a space (each drops empties)."""
     cache: dict[tuple, str] = {}
+    index_text = search_fold.IndexFolder()
     for row in cursor:
         if not shared:
-            yield row[0], search_fold.index_text(*row[1:])
+            yield row[0], index_text(*row[1:])
             continue
         names = row[-shared:]
         tail = cache.get(names)
         if tail is None:
-            tail = cache[names] = search_fold.index_text(*names)
-        own = search_fold.index_text(*row[1:-shared])
+            tail = cache[names] = index_text(*names)
+        own = index_text(*row[1:-shared])
         yield row[0], f"{own} {tail}" if own and tail else own or tail
 
 

@@ -386,8 +386,12 @@ RULE_CASES = {
 }
 
 
+@pytest.mark.parametrize("parallel", [True, False], ids=["rules in a second process", "one process"])
 @pytest.mark.parametrize("case", RULE_CASES, ids=list(RULE_CASES))
-def test_each_rule_fails_on_a_broken_row(valid_dir, tmp_path, capsys, case):
+def test_each_rule_fails_on_a_broken_row(valid_dir, tmp_path, capsys, monkeypatch, case, parallel):
+    """rules.py runs in a second process beside the indexes and the search index (inline with
+    BUILD_PARALLEL=0): either way each broken rule is reported with its position and nothing is published."""
+    monkeypatch.setattr(build, "PARALLEL", parallel)
     breaker, where, phrase = RULE_CASES[case]
     breaker(valid_dir)
     out = tmp_path / "out.db"
