@@ -52,6 +52,8 @@ SKELETON = [
 def fold_word(word: str, che: str = "ch") -> str:
     """One word to its skeleton. `che` is how Cyrillic ч is written first: 'ch' (English press, BGN) or
     'c' (č in ISO 9, the Belarusian national system and łacinka); the index keeps both forms."""
+    if word.isascii() and word.isdigit():  # (a number: only the last rule, repeated digits, changes it)
+        return SKELETON[-1][0].sub(SKELETON[-1][1], word)
     w = unicodedata.normalize("NFC", word.lower()).replace("ч", che).translate(LATIN_PRE)
     w = re.sub(r"[^a-z0-9]", "", anyascii(w).lower())
     for pattern, repl in SKELETON:
@@ -90,24 +92,30 @@ class IndexFolder:
     runs in C). A row with a Cyrillic ч goes through index_text itself, which adds the č form after each text."""
 
     LIMIT = 500_000  # words kept; the dict starts afresh beyond (ids make most words unique in a large build)
+    # ASCII text without an apostrophe: its words (WORD) are its runs of ASCII letters and digits, which
+    # bytes.translate and split find several times faster than the regular expression.
+    ASCII_SPLIT = bytes(b if chr(b).isascii() and chr(b).isalnum() else 32 for b in range(256))
 
     def __init__(self):
-        self.folds: dict[str, str] = {}
+        self.folds: dict = {}
 
     def __call__(self, *texts: str | None) -> str:
         text = " ".join(filter(None, texts))
         if "ч" in text or "Ч" in text:
             return index_text(*texts)
-        words = WORD.findall(text)
+        if text.isascii() and "'" not in text:
+            words = text.encode("ascii").translate(self.ASCII_SPLIT).split()  # bytes, so keys of their own
+        else:
+            words = WORD.findall(text)
         folds = self.folds
-        try:
-            return " ".join(filter(None, map(folds.__getitem__, words)))
-        except KeyError:
+        missing = set(words).difference(folds)
+        if missing:
             if len(folds) > self.LIMIT:
                 folds.clear()
-            for w in set(words).difference(folds):
-                folds[w] = fold_word(w)
-            return " ".join(filter(None, map(folds.__getitem__, words)))
+                missing = set(words)
+            for w in missing:
+                folds[w] = fold_word(w.decode("ascii") if isinstance(w, bytes) else w)
+        return " ".join(filter(None, map(folds.__getitem__, words)))
 
 
 def _prefix(raw: str) -> str:

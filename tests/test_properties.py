@@ -177,3 +177,20 @@ def test_host_of_is_urlsplit_hostname(scheme, host, rest):
     except ValueError:
         return  # urlsplit refuses it (a bracket out of place): the build refuses such a URL earlier
     assert rules.host_of(url) == want
+
+
+# The build folds text for the cross-script index with search_fold.IndexFolder (shortcuts for ASCII text and
+# for words met before); it must give exactly what index_text gives, text by text.
+FOLD_TEXT = st.one_of(
+    st.text(alphabet="abcXYZ019 .,'’-_!ʼ", max_size=40),
+    st.text(alphabet="Лукашенкаэчўі Ч'’. -šžčŁł", max_size=40),
+    st.text(max_size=40))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(FOLD_TEXT, st.one_of(st.none(), FOLD_TEXT)), min_size=1, max_size=6))
+def test_index_folder_gives_what_index_text_gives(rows):
+    from search_index import search_fold
+    folder = search_fold.IndexFolder()
+    for texts in rows + rows:  # the second time, every word is known
+        assert folder(*texts) == search_fold.index_text(*texts)
