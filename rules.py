@@ -35,6 +35,8 @@ def rule(fn: Callable) -> Callable:
 def check(conn: sqlite3.Connection, locate) -> list:
     problems = []
     conn.execute("drop table if exists temp.rule_source_facts")  # facts of this run's data only (source_facts)
+    _POLICY.clear()
+    _POLICY[id(conn)] = (conn, policy(conn))
     try:
         for fn in RULES:
             started = time.perf_counter()
@@ -42,6 +44,8 @@ def check(conn: sqlite3.Connection, locate) -> list:
             TIMES[fn.__name__] = time.perf_counter() - started
     finally:
         conn.execute("drop table if exists temp.rule_source_facts")
+        _POLICY.clear()
+        _INDEXES.clear()
     return problems
 
 
@@ -229,8 +233,18 @@ def clean_url(url: str) -> str:
     return urllib.parse.urlunsplit((p.scheme.lower(), netloc, p.path, q, p.fragment))
 
 
+def plain(url: str) -> re.Match | None:
+    """A URL of the plain shape (PLAIN_URL) with no query and no fragment: clean_url and url_key need no urlsplit."""
+    m = PLAIN_URL.fullmatch(url) if "?" not in url and "#" not in url else None
+    return m if m and m.group(1)[0].isalnum() else None  # (a host that starts with a dot is left to urlsplit)
+
+
 def url_key(url: str) -> str:
     """Two URLs with the same key are the same page: scheme, www./m./amp. prefixes, /amp and trailing slashes ignored."""
+    m = plain(url)
+    if m:
+        host = re.sub(r"^(www[0-9]?|amp|m)\.", "", m.group(1).lower().rstrip("."))
+        return host + re.sub(r"/amp(\.html)?/?$|/amp(?=/)", "", url[m.end(1):]).rstrip("/")
     p = urllib.parse.urlsplit(clean_url(url))
     host = re.sub(r"^(www[0-9]?|amp|m)\.", "", p.hostname or "")
     path = re.sub(r"/amp(\.html)?/?$|/amp(?=/)", "", p.path).rstrip("/")
@@ -290,9 +304,15 @@ def refusal(url: str, patterns: list[dict]) -> dict | None:
 
 
 def policy(conn) -> tuple[list[dict], list[dict]]:
+    """The official domains and refused patterns, read once per check (so their indexes are built once)."""
+    if id(conn) in _POLICY and _POLICY[id(conn)][0] is conn:
+        return _POLICY[id(conn)][1]
     domains = rows(conn, "select * from official_domains") if has_table(conn, "official_domains") else []
     patterns = rows(conn, "select * from refused_sources") if has_table(conn, "refused_sources") else []
     return domains, patterns
+
+
+_POLICY: dict[int, tuple] = {}  # filled by check() for the run's connection
 
 
 def awaiting(conn) -> set[str]:
@@ -353,7 +373,8 @@ def urls_clean_and_unique(conn, locate):
     out = []
     seen: dict[str, str] = {}
     for s in rows(conn, "select id, url from sources order by id"):
-        c = clean_url(s["url"])
+        m = plain(s["url"])
+        c = s["url"] if m and m.group(1) == m.group(1).lower() and not m.group(1).endswith(".") else clean_url(s["url"])
         if c != s["url"]:
             out.append(problem(locate, "sources", s["id"], "url", f"url: store it as {c} (no tracking parameters, no trailing dot)"))
         k = url_key(s["url"])
@@ -547,8 +568,10 @@ MONTH_NOTE = re.compile(r"\bmonth precision\b|\bmonth only\b", re.I)
 @rule
 def dates_and_their_notes_agree(conn, locate):
     out = []
-    for r in rows(conn, "select id, date, date_precision, notes from responses"):
-        if r["date_precision"] == "day" and MONTH_NOTE.search(r["notes"] or ""):
+    # (every match of MONTH_NOTE contains 'month', which LIKE finds in any case: no letter of it has another case form)
+    for r in rows(conn, "select id, date, date_precision, notes from responses where date_precision = 'day' "
+                        "and notes like '%month%' order by rowid"):
+        if MONTH_NOTE.search(r["notes"] or ""):
             out.append(problem(locate, "responses", r["id"], "notes",
                                f"notes: say month precision, but date {r['date']} stores a day; store {r['date'][:7]} "
                                f"with date_precision month, or rewrite the note"))

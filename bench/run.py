@@ -42,7 +42,10 @@ PARAMS = {"search": {"q": "sanctions"}, "actor_responses": {"actor": "actor-0001
 FACETS = "_facet=response_type&_facet=actor_id&_facet=binding&_facet=legal_basis&_facet=is_sanction&_facet=status"
 
 
-def timed(cmd: list[str], cwd: Path | None = None, stdin: str | None = None) -> tuple[float, float, float]:
+LAST_STDERR: dict[str, str] = {}  # tool -> what its last run printed on standard error (our build's --timings)
+
+
+def timed(cmd: list[str], cwd: Path | None = None, stdin: str | None = None, tool: str = "") -> tuple[float, float, float]:
     """Wall seconds, peak RSS (MB) and CPU seconds (user + system, its own child processes included) of one child
     process. On a shared machine CPU time moves less than wall time when other work competes for the cores."""
     t = time.perf_counter()
@@ -53,8 +56,10 @@ def timed(cmd: list[str], cwd: Path | None = None, stdin: str | None = None) -> 
         proc.stdin.close()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t
+    err = proc.stderr.read().decode()
     if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{cmd[:3]} failed: {proc.stderr.read().decode()[-2000:]}")
+        raise RuntimeError(f"{cmd[:3]} failed: {err[-2000:]}")
+    LAST_STDERR[tool] = err
     return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
@@ -71,8 +76,8 @@ def bench_build(data: Path, work: Path, repeats: int) -> dict[str, tuple[float, 
             out.parent.mkdir(parents=True, exist_ok=True)
             out.unlink(missing_ok=True)
             if name.startswith("ours"):
-                cmd = [PY, str(ROOT / "build.py"), "--data", str(data), "--output", str(out)]
-                runs[name].append(timed(cmd + (["--no-downloads"] if "no downloads" in name else [])))
+                cmd = [PY, str(ROOT / "build.py"), "--data", str(data), "--output", str(out), "--timings"]
+                runs[name].append(timed(cmd + (["--no-downloads"] if "no downloads" in name else []), tool=name))
             elif name == "csvs-to-sqlite":
                 runs[name].append(timed([str(BIN / "csvs-to-sqlite"), *map(str, csvs), str(out)]))
             else:
@@ -202,8 +207,11 @@ def main() -> int:
         repeats = min(args.repeats, 2) if n >= 1_000_000 else args.repeats
         b = bench_build(data, work, repeats)
         table = build_table(b)
-        print(f"\n{n:,} responses, build (median of {repeats}):\n" + "\n".join(table), flush=True)
-        lines += [f"## {n:,} responses", "", f"### Build (median of {repeats})", "", *table, ""]
+        phases = ["```", LAST_STDERR.get("ours, with downloads", "").rstrip(), "```"]
+        print(f"\n{n:,} responses, build (median of {repeats}):\n" + "\n".join(table + phases), flush=True)
+        lines += [f"## {n:,} responses", "", f"### Build (median of {repeats})", "", *table, "",
+                  "Where the time went in the last run of ours with downloads (`build.py --timings`; indented lines are "
+                  "parts of the line above, the rules' own times were spent in the second process):", "", *phases, ""]
         if args.build_only:
             args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
             continue

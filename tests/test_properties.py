@@ -194,3 +194,21 @@ def test_index_folder_gives_what_index_text_gives(rows):
     folder = search_fold.IndexFolder()
     for texts in rows + rows:  # the second time, every word is known
         assert folder(*texts) == search_fold.index_text(*texts)
+
+
+# url_key and the clean-URL check skip urlsplit for plain URLs: they must give what the urlsplit path gives.
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["http", "https"]), st.sampled_from(["", "www.", "m.", "amp.", "WWW.", "www2."]),
+       st.text(alphabet="abcXY09.-", min_size=1, max_size=12),
+       st.lists(st.sampled_from(["/", "amp", "/amp", "/amp/", ".html", "x", "Y", "/a", "//"]), max_size=5).map("".join))
+def test_url_key_of_a_plain_url_is_the_urlsplit_key(scheme, prefix, host, path):
+    import urllib.parse
+    import rules
+    url = f"{scheme}://{prefix}{host}{path}"
+    p = urllib.parse.urlsplit(rules.clean_url(url))
+    want = (rules.re.sub(r"^(www[0-9]?|amp|m)\.", "", p.hostname or "")
+            + rules.re.sub(r"/amp(\.html)?/?$|/amp(?=/)", "", p.path).rstrip("/") + ("?" + p.query if p.query else ""))
+    assert rules.url_key(url) == want
+    m = rules.plain(url)
+    if m and m.group(1) == m.group(1).lower() and not m.group(1).endswith("."):
+        assert rules.clean_url(url) == url
