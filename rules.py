@@ -372,7 +372,8 @@ def no_refused_source(conn, locate):
 def urls_clean_and_unique(conn, locate):
     out = []
     seen: dict[str, str] = {}
-    for s in rows(conn, "select id, url from sources order by id"):
+    for s in (dict(id=sid, url=url) for batch in batches(conn, "select id, url from sources order by id")
+              for sid, url in batch):
         m = plain(s["url"])
         c = s["url"] if m and m.group(1) == m.group(1).lower() and not m.group(1).endswith(".") else clean_url(s["url"])
         if c != s["url"]:
@@ -421,13 +422,13 @@ def source_facts(conn) -> str:
     conn.execute("""create temp table rule_source_facts (id text primary key, countable integer, official integer,
                     intergovernmental integer, act integer, publisher text)""")
 
-    def facts():
-        for sid, url, kind in conn.execute("select id, url, source_kind from sources"):
+    def facts():  # streamed from a cursor of its own while the inserts go on
+        for sid, url, kind in conn.cursor().execute("select id, url, source_kind from sources"):
             official = kind in ("official", "intergovernmental")
             d = official_domain(host_of(url), domains) if official else None
             yield (sid, refusal(url, patterns) is None, official, kind == "intergovernmental",
                    bool(d and d["publishes_acts"] == "yes"), publisher_of(url))
-    conn.executemany("insert into temp.rule_source_facts values (?, ?, ?, ?, ?, ?)", list(facts()))
+    conn.executemany("insert into temp.rule_source_facts values (?, ?, ?, ?, ?, ?)", facts())
     return "temp.rule_source_facts"
 
 
@@ -534,25 +535,35 @@ def anchored(texts: list[str], anchors: tuple[str, ...]) -> list[int]:
     return sorted(hits)
 
 
+def batches(conn, sql: str, size: int = 20_000):
+    """The rows of a query a batch at a time (memory stays flat however large the table)."""
+    cur = conn.cursor()
+    cur.execute(sql)
+    while batch := cur.fetchmany(size):
+        yield batch
+
+
 @rule
 def public_text_is_for_readers(conn, locate):
     out = []
-    cells = [(rid, col, text) for rid, *texts in conn.execute("select id, title, description, notes from responses")
-             for col, text in zip(("title", "description", "notes"), texts) if text]
-    for i in anchored([c[2] for c in cells], NOTE_ANCHORS):
-        rid, col, text = cells[i]
-        m = WORKING_NOTES.search(text)
-        if m:
-            out.append(problem(locate, "responses", rid, col,
-                               f"{col}: {m.group(0)!r} is about how the data was made; say what a reader needs"))
-    titles = [(sid, title) for sid, title in conn.execute("select id, title from sources") if title]
-    for i in anchored([t for _, t in titles], NOTE_ANCHORS + TITLE_ANCHORS):
-        sid, title = titles[i]
-        m = WORKING_NOTES.search(title) or TITLE_NOTES.search(title)
-        if m:
-            out.append(problem(locate, "sources", sid, "title",
-                               f"title: {m.group(0)!r} is about how the title was read; give the page's title, or a "
-                               "description of the page in [square brackets] when it shows none"))
+    for batch in batches(conn, "select id, title, description, notes from responses"):
+        cells = [(rid, col, text) for rid, *texts in batch
+                 for col, text in zip(("title", "description", "notes"), texts) if text]
+        for i in anchored([c[2] for c in cells], NOTE_ANCHORS):
+            rid, col, text = cells[i]
+            m = WORKING_NOTES.search(text)
+            if m:
+                out.append(problem(locate, "responses", rid, col,
+                                   f"{col}: {m.group(0)!r} is about how the data was made; say what a reader needs"))
+    for batch in batches(conn, "select id, title from sources"):
+        titles = [(sid, title) for sid, title in batch if title]
+        for i in anchored([t for _, t in titles], NOTE_ANCHORS + TITLE_ANCHORS):
+            sid, title = titles[i]
+            m = WORKING_NOTES.search(title) or TITLE_NOTES.search(title)
+            if m:
+                out.append(problem(locate, "sources", sid, "title",
+                                   f"title: {m.group(0)!r} is about how the title was read; give the page's title, or a "
+                                   "description of the page in [square brackets] when it shows none"))
     return out
 
 
