@@ -14,13 +14,16 @@ from hypothesis import strategies as st
 
 import app as site
 import build
+import rules
 from conftest import ROOT, VALID, write_csv
 
 # Text a data editor could type: any character but lone surrogates and those the build refuses with a message
 # (control and invisible characters, bidirectional overrides, a carriage return), without surrounding whitespace
 # and not starting as a spreadsheet formula (both also refused).
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=120).filter(
-    lambda s: s == s.strip() and not build.FORBIDDEN_OR_CR_RE.search(s) and s[0] not in build.FORMULA_START)
+    lambda s: s == s.strip() and not build.FORBIDDEN_OR_CR_RE.search(s) and s[0] not in build.FORMULA_START
+    # nor words rules.py refuses in reader text ('TODO', 'title from URL', 'month precision' on a day date)
+    and not any(rx.search(s) for rx in (rules.WORKING_NOTES, rules.TITLE_NOTES, rules.MONTH_NOTE)))
 
 
 def build_with(tmp: Path, title: str, description: str, notes: str, source_title: str) -> Path:
