@@ -210,8 +210,9 @@ def main() -> int:
         phases = ["```", LAST_STDERR.get("ours, with downloads", "").rstrip(), "```"]
         print(f"\n{n:,} responses, build (median of {repeats}):\n" + "\n".join(table + phases), flush=True)
         lines += [f"## {n:,} responses", "", f"### Build (median of {repeats})", "", *table, "",
-                  "Where the time went in the last run of ours with downloads (`build.py --timings`; indented lines are "
-                  "parts of the line above, the rules' own times were spent in the second process):", "", *phases, ""]
+                  "Where the time went in the last run of ours with downloads (`build.py --timings`: lines indented by "
+                  "two are parts of the search-index line after them; the rules' times, indented further, were spent in "
+                  "the second process, beside the indexes and the search indexes):", "", *phases, ""]
         if args.build_only:
             args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
             continue
