@@ -10,6 +10,7 @@ any script or spelling meets the index in the same form.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 from pathlib import Path
 
 import sqlite_utils
@@ -61,5 +62,7 @@ def build(db: sqlite_utils.Database) -> None:
         db.execute(f"create virtual table {table} using fts5(folded, content = '', "
                    "tokenize = 'unicode61 remove_diacritics 2')")
         reader = db.conn.cursor()  # a second cursor reads while the first writes (rowids are only read)
-        db.conn.executemany(f"insert into {table} (rowid, folded) values (?, ?)",
-                            folded_rows(reader.execute(select), SHARED.get(table, 0)))
+        rows = folded_rows(reader.execute(select), SHARED.get(table, 0))
+        # in batches: one executemany per 20,000 rows was about a tenth faster than one over a generator at 200k
+        while batch := list(itertools.islice(rows, 20_000)):
+            db.conn.executemany(f"insert into {table} (rowid, folded) values (?, ?)", batch)
