@@ -676,20 +676,17 @@ class FastLoader:
 
         Batches go to SQLite from a second thread, which spends most of its time inside SQLite (without Python's
         lock) while this one parses and checks the next batch; the queue holds at most two batches."""
-        enabled = gc.isenabled()
-        gc.disable()  # millions of short-lived lists: the cyclic collector would rescan them again and again
         self.queue: queue.Queue = queue.Queue(maxsize=2)
         self.write_error: BaseException | None = None
         writer = threading.Thread(target=self.write, name="build-writer", daemon=True)
         writer.start()
-        try:
-            for res in self.pkg["resources"] if resources is None else resources:
-                self.load(res)
-        finally:
-            self.queue.put(None)
-            writer.join()
-            if enabled:
-                gc.enable()
+        with no_gc():  # millions of short-lived lists: the cyclic collector would rescan them again and again
+            try:
+                for res in self.pkg["resources"] if resources is None else resources:
+                    self.load(res)
+            finally:
+                self.queue.put(None)
+                writer.join()
         if self.write_error is not None:
             path, what = getattr(self, "writing", ("", ""))
             raise Flagged(path, 1, 1, f"cannot be loaded: {self.write_error}")

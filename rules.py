@@ -218,10 +218,6 @@ def host_of(url: str) -> str:
     return (host or "").rstrip(".").lower()
 
 
-def under(host: str, domain: str) -> bool:
-    return host == domain or host.endswith("." + domain)
-
-
 def clean_url(url: str) -> str:
     """The URL as it should be stored: lower-case scheme and host, no trailing dot on the host, no tracking parameters."""
     p = urllib.parse.urlsplit(url)
@@ -239,16 +235,19 @@ def plain(url: str) -> re.Match | None:
     return m if m and m.group(1)[0].isalnum() else None  # (a host that starts with a dot is left to urlsplit)
 
 
+PUBLISHER_PREFIX = re.compile(r"^(www[0-9]?|amp|m)\.")  # www., m., amp.: the same publisher
+AMP_PATH = re.compile(r"/amp(\.html)?/?$|/amp(?=/)")  # an AMP copy of a page: the same page
+
+
 def url_key(url: str) -> str:
     """Two URLs with the same key are the same page: scheme, www./m./amp. prefixes, /amp and trailing slashes ignored."""
     m = plain(url)
     if m:
-        host = re.sub(r"^(www[0-9]?|amp|m)\.", "", m.group(1).lower().rstrip("."))
-        return host + re.sub(r"/amp(\.html)?/?$|/amp(?=/)", "", url[m.end(1):]).rstrip("/")
-    p = urllib.parse.urlsplit(clean_url(url))
-    host = re.sub(r"^(www[0-9]?|amp|m)\.", "", p.hostname or "")
-    path = re.sub(r"/amp(\.html)?/?$|/amp(?=/)", "", p.path).rstrip("/")
-    return host + path + ("?" + p.query if p.query else "")
+        host, path, query = m.group(1).lower().rstrip("."), url[m.end(1):], ""
+    else:
+        p = urllib.parse.urlsplit(clean_url(url))
+        host, path, query = p.hostname or "", p.path, p.query
+    return PUBLISHER_PREFIX.sub("", host) + AMP_PATH.sub("", path).rstrip("/") + ("?" + query if query else "")
 
 
 def _indexed(items: list[dict], build: Callable):
@@ -372,41 +371,18 @@ def no_refused_source(conn, locate):
 def urls_clean_and_unique(conn, locate):
     out = []
     seen: dict[str, str] = {}
-    for s in (dict(id=sid, url=url) for batch in batches(conn, "select id, url from sources order by id")
-              for sid, url in batch):
-        m = plain(s["url"])
-        c = s["url"] if m and m.group(1) == m.group(1).lower() and not m.group(1).endswith(".") else clean_url(s["url"])
-        if c != s["url"]:
-            out.append(problem(locate, "sources", s["id"], "url", f"url: store it as {c} (no tracking parameters, no trailing dot)"))
-        k = url_key(s["url"])
+    for sid, url in (row for batch in batches(conn, "select id, url from sources order by id") for row in batch):
+        m = plain(url)
+        c = url if m and m.group(1) == m.group(1).lower() and not m.group(1).endswith(".") else clean_url(url)
+        if c != url:
+            out.append(problem(locate, "sources", sid, "url", f"url: store it as {c} (no tracking parameters, no trailing dot)"))
+        k = url_key(url)
         if k in seen:
-            out.append(problem(locate, "sources", s["id"], "url",
+            out.append(problem(locate, "sources", sid, "url",
                                f"url: the same page as source {seen[k]} ({k}); merge the two ids and repoint response_sources"))
         else:
-            seen[k] = s["id"]
+            seen[k] = sid
     return out
-
-
-def countable_sources(conn, patterns) -> dict[str, list[dict]]:
-    """The sources each response cites that are not refused (each source read and judged once)."""
-    sources = {s["id"]: s for s in rows(conn, "select id, url, publisher, source_kind from sources")}
-    countable = {sid: s for sid, s in sources.items() if not refusal(s["url"], patterns)}
-    out: dict[str, list[dict]] = {}
-    for rid, sid in conn.execute("select response_id, source_id from response_sources"):
-        got = out.setdefault(rid, [])
-        if sid in countable:
-            got.append(countable[sid])
-    return out
-
-
-def sourcing_of(sources: list[dict]) -> str:
-    if any(s["source_kind"] in ("official", "intergovernmental") for s in sources):
-        return "official"
-    publishers = {re.sub(r"^(www[0-9]?|amp|m)\.", "", host_of(s["url"])) for s in sources}
-    return "multiple_independent" if len(publishers) >= 2 else "single_nonofficial"
-
-
-PUBLISHER_PREFIX = re.compile(r"^(www[0-9]?|amp|m)\.")
 
 
 def publisher_of(url: str) -> str:
