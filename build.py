@@ -1025,7 +1025,7 @@ class RulesProcess:
         try:
             conn = sqlite3.connect(db_path)
             conn.execute(f"pragma cache_size = -{CACHE_KIB // 2}")
-            loader.db = conn  # locate() asks this connection, not the one inherited from the parent
+                    loader.db = conn  # locate() asks this connection, not the one inherited from the parent
             with no_gc():
                 problems = rules.check(conn, loader.locate)
             send.send(("ok", problems, rules.TIMES))
@@ -1186,7 +1186,7 @@ class SummaryBuilder(threading.Thread):
         try:
             conn = sqlite3.connect(self.db_path)
             conn.execute(f"pragma cache_size = -{CACHE_KIB // 2}")
-            conn.execute("attach database ? as side", (str(self.aux_path),))
+                    conn.execute("attach database ? as side", (str(self.aux_path),))
             conn.execute("pragma side.journal_mode = off")
             self.made = build_summaries(conn, self.queries_file, schema="side")
             conn.commit()
@@ -1215,23 +1215,26 @@ def build_search(db: sqlite_utils.Database) -> None:
     # is not stored twice: snippets still work, the file is smaller and the build writes a copy less.
     # The database is immutable, so index and view cannot drift apart.
     with phase("  search index of responses"):
-        fts_index(db, "responses_fts", ["title", "description", "instrument", "notes", "actor_name"], """
+        fts_index(db, "responses_fts", ["title", "description", "instrument", "notes", "actor_name", "id"], """
             select r.rowid, r.title, r.description, coalesce(r.instrument, ''), coalesce(r.notes, ''),
                    a.name || coalesce(' ' || a.name_be, '') || coalesce(' ' || a.name_ru, '')
-                   || coalesce(' ' || p.name, '') || coalesce(' ' || p.name_be, '') || coalesce(' ' || p.name_ru, '')
+                   || coalesce(' ' || p.name, '') || coalesce(' ' || p.name_be, '') || coalesce(' ' || p.name_ru, ''),
+                   r.id
             from responses r cross join actors a on a.id = r.actor_id
             left join actors p on p.id = a.parent_id""", content_view="responses_search_text")
-    # An actor by any of its names: Lithuania, Літва, Литва.
-    fts_index(db, "actors_fts", ["name", "name_be", "name_ru"], """
-        select rowid, name, coalesce(name_be, ''), coalesce(name_ru, '') from actors""")
+    # An actor by any of its names, its id and its code: Lithuania, Літва, Литва, lt, LTU.
+    fts_index(db, "actors_fts", ["name", "name_be", "name_ru", "id", "iso_code"], """
+        select rowid, name, coalesce(name_be, ''), coalesce(name_ru, ''), id, coalesce(iso_code, '') from actors""")
     # Every name form of a target, so Lukashenko, Lukashenka, Лукашенко and Лукашэнка find the same person.
-    fts_index(db, "targets_fts", ["name", "name_be", "name_ru", "name_variants", "role"], """
-        select rowid, name, coalesce(name_be, ''), coalesce(name_ru, ''), coalesce(name_variants, ''), coalesce(role, '')
+    fts_index(db, "targets_fts", ["name", "name_be", "name_ru", "name_variants", "role", "id"], """
+        select rowid, name, coalesce(name_be, ''), coalesce(name_ru, ''), coalesce(name_variants, ''),
+               coalesce(role, ''), id
         from targets""")
-    # Cross-script search (search_index.py): Лукашенко, Lukashenka and Łukašenka fold to one form.
+    # Cross-script search (search_index.py): every word of these indexes under its folded form, so Лукашенко,
+    # Lukashenka and Łukašenka meet (the vocabulary is folded, not the text).
     import search_index
-    with phase("  cross-script search index (folded text)"):
-        search_index.build(db)
+    with phase("  cross-script search vocabulary (folded words)"):
+        search_index.build(db, FTS_TOKENIZE)
 
 
 def fts_index(db: sqlite_utils.Database, name: str, columns: list[str], select_sql: str,

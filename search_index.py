@@ -1,16 +1,26 @@
-"""The cross-script search index, built once with the database.
+"""The cross-script search vocabulary, built once with the database.
 
-For every response, target and actor, the folded form of its text (plugins/search_fold.py: one Latin skeleton
-for Cyrillic, łacinka and every common romanisation) goes into a contentless FTS5 table whose rowid is the
-row's rowid: `responses_fold`, `targets_fold`, `actors_fold`. Contentless (content='') because the
-original text is already in the database: the index stores only what it needs to match and rank.
-The queries fold what the reader typed with the same function (the SQL function search_fts), so a query in
-any script or spelling meets the index in the same form.
+The plain FTS5 indexes (responses_fts, targets_fts, actors_fts, written by build.py) keep each word as the
+unicode61 tokenizer cuts it: lower-cased, without diacritics. `search_vocabulary` (fold, term) lists every word
+(term) of those indexes under its folded form (plugins/search_fold.py: one Latin skeleton for Cyrillic, łacinka
+and every common romanisation), a word with a Cyrillic ч under both of its forms ('ch' and 'c'). A search folds
+what the reader typed, looks up the words with the same fold, and asks the plain index for any of them:
+Лукашенко becomes ("lukashenka" OR "lukashenko" OR "лукашенко" OR "лукашэнка").
+
+Folding the vocabulary (about 9,000 words in the real data, 22,000 in a synthetic set of 200,000 responses)
+instead of every row's text keeps the build from reading and folding all the text a second time and from
+writing a second index of it.
+
+A few letters need more: unicode61 keeps č as c, and c folds apart from č (ch, then h); it keeps µ as Greek μ.
+For each word of the indexed text written with such a letter (diverging_letters() finds them), the fold of the
+word as written is added to the word the index keeps (Čyhir: cyhir under both cihir and hihir). As the index keeps
+one word for Čyhir and Cyhir, a search for either finds both.
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
-import itertools
+import sqlite3
 from pathlib import Path
 
 import sqlite_utils
@@ -20,49 +30,83 @@ _spec = importlib.util.spec_from_file_location(
 search_fold = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(search_fold)
 
-# Which text of each table the folded index reads (the rowid first), in rowid order: FTS5 writes rows that come in
-# order into a few large segments, rows out of order into thousands of small ones it must then merge.
+# The indexes the vocabulary covers, and the text each one reads (for the words written with č).
 SOURCES = {
-    # A response by its own words and by every name of its actor and the actor's parent (Lithuania, Літва, Литва).
-    "responses_fold": """
-        select r.rowid, r.title, r.description, r.instrument, r.notes, r.id,
-               a.name, a.name_be, a.name_ru, p.name, p.name_be, p.name_ru
-        from responses r cross join actors a on a.id = r.actor_id left join actors p on p.id = a.parent_id
-        order by r.rowid""",
-    # A target by every name form: English, Belarusian, Russian, the spellings of the lists, and its role.
-    "targets_fold": "select rowid, id, name, name_be, name_ru, name_variants, role from targets order by rowid",
-    # An actor by its names and its id (lt, eu-council).
-    "actors_fold": "select rowid, id, name, name_be, name_ru, iso_code from actors order by rowid",
+    "responses_fts": ("responses_search_text", ["title", "description", "instrument", "notes", "actor_name", "id"]),
+    "targets_fts": ("targets_fts", ["name", "name_be", "name_ru", "name_variants", "role", "id"]),
+    "actors_fts": ("actors_fts", ["name", "name_be", "name_ru", "id", "iso_code"]),
 }
 
 
-# Columns at the end of a query that repeat on many rows (a response's actor names): folded once per distinct value.
-SHARED = {"responses_fold": 6}
+def folds_of(term: str) -> set[str]:
+    """The folds a word of the index stands under: with a Cyrillic ч, both of its forms."""
+    out = {search_fold.fold_word(term)}
+    if "ч" in term:
+        out.add(search_fold.fold_word(term, "c"))
+    out.discard("")
+    return out
 
 
-def folded_rows(cursor, shared: int):
-    """(rowid, folded text) of each row; the last `shared` columns folded once per distinct combination.
-    index_text(*own, *names) is index_text(*own) and index_text(*names) joined by a space (each drops empties)."""
-    cache: dict[tuple, str] = {}
-    index_text = search_fold.IndexFolder()
-    for row in cursor:
-        if not shared:
-            yield row[0], index_text(*row[1:])
-            continue
-        names = row[-shared:]
-        tail = cache.get(names)
-        if tail is None:
-            tail = cache[names] = index_text(*names)
-        own = index_text(*row[1:-shared])
-        yield row[0], f"{own} {tail}" if own and tail else own or tail
+# Letters checked for a fold that differs from the fold of what unicode61 keeps of them (Latin, Greek, Cyrillic),
+# each in a few neighbourhoods the skeleton rules look at.
+LETTER_RANGES = [(0x80, 0x530), (0x1E00, 0x2000)]
+CONTEXTS = ("{}", "a{}a", "{}h", "s{}", "k{}", "{}{}", "o{}v", "t{}s")
 
 
-def build(db: sqlite_utils.Database) -> None:
-    for table, select in SOURCES.items():
-        db.execute(f"create virtual table {table} using fts5(folded, content = '', "
-                   "tokenize = 'unicode61 remove_diacritics 2')")
-        reader = db.conn.cursor()  # a second cursor reads while the first writes (rowids are only read)
-        rows = folded_rows(reader.execute(select), SHARED.get(table, 0))
-        # in batches: one executemany per 20,000 rows was about a tenth faster than one over a generator at 200k
-        while batch := list(itertools.islice(rows, 20_000)):
-            db.conn.executemany(f"insert into {table} (rowid, folded) values (?, ?)", batch)
+def _kept(db: sqlite_utils.Database, tokenize: str, words: list[str]) -> dict[int, str]:
+    """What the index keeps of each word (1-based position in `words` -> term), for the words it keeps as one."""
+    db.execute(f"create virtual table temp.kept_words using fts5(word, tokenize = '{tokenize}')")
+    db.conn.executemany("insert into temp.kept_words (rowid, word) values (?, ?)", enumerate(words, 1))
+    db.execute("create virtual table temp.kept_terms using fts5vocab(temp, kept_words, instance)")
+    kept: dict[int, list[str]] = {}
+    for term, doc in db.execute("select term, doc from temp.kept_terms"):
+        kept.setdefault(doc, []).append(term)
+    db.execute("drop table temp.kept_terms")
+    db.execute("drop table temp.kept_words")
+    return {doc: terms[0] for doc, terms in kept.items() if len(terms) == 1}
+
+
+@functools.lru_cache(maxsize=4)
+def diverging_letters(tokenize: str) -> str:
+    """The letters whose fold differs from the fold of what the index keeps of them: č (kept as c, while č folds
+    like ch), µ (kept as Greek μ) and a few more."""
+    db = sqlite_utils.Database(sqlite3.connect(":memory:"))
+    letters = [chr(i) for lo, hi in LETTER_RANGES for i in range(lo, hi) if chr(i).isalnum()]
+    words = [c.format(ch, ch) for ch in letters for c in CONTEXTS]
+    kept = _kept(db, tokenize, words)
+    out = set()
+    for n, word in enumerate(words, 1):
+        if len(search_fold.TOKEN.findall(word)) != 1 or not folds_of(word.lower()) <= folds_of(kept.get(n, "")):
+            out.add(letters[(n - 1) // len(CONTEXTS)])
+    return "".join(sorted(out))
+
+
+def diverging_words(db: sqlite_utils.Database, tokenize: str, sources: dict = SOURCES) -> set[tuple[str, str]]:
+    """(fold of the word as written, word the index keeps) for every word of the indexed text written with a letter
+    of diverging_letters()."""
+    letters = diverging_letters(tokenize)
+    written: set[str] = set()
+    for view, columns in sources.values():
+        has = " or ".join(f"{c} glob '*[{letters}]*'" for c in columns)
+        for row in db.execute(f"select {', '.join(columns)} from {view} where {has}"):
+            for text in row:
+                if text:
+                    written.update(w for w in search_fold.TOKEN.findall(text) if any(ch in w for ch in letters))
+    words = sorted(written)
+    return {(fold, term) for n, term in _kept(db, tokenize, words).items()
+            for fold in folds_of(words[n - 1].lower())} if words else set()
+
+
+def build(db: sqlite_utils.Database, tokenize: str, sources: dict = SOURCES) -> None:
+    """search_vocabulary, from the indexes of `sources` (built with the tokenizer `tokenize`)."""
+    terms: set[str] = set()
+    for index in sources:
+        db.execute(f"create virtual table temp.{index}_words using fts5vocab(main, {index}, row)")
+        terms.update(t for (t,) in db.execute(f"select term from temp.{index}_words"))
+        db.execute(f"drop table temp.{index}_words")
+    # A number is its own fold, and searched as it is (plugins/search_fold.py): it needs no entry.
+    pairs = {(f, t) for t in terms if not (t.isascii() and t.isdigit()) for f in folds_of(t)}
+    pairs |= diverging_words(db, tokenize, sources)
+    db.execute("create table search_vocabulary (fold text not null, term text not null, "
+               "primary key (fold, term)) without rowid")
+    db.conn.executemany("insert into search_vocabulary (fold, term) values (?, ?)", sorted(pairs))

@@ -6,22 +6,26 @@ Two halves share one folding function, so the index and the query can never disa
   skeleton: anyascii transliterates, then the variants that romanisations disagree on collapse
   (kh/h/ch/g, sh/š, zh/ž, ts/c, y/i/j, ya/ia/ja, ё/е, і/и, ў/у/w, -ov-/-ou-, and the Belarusian akanye
   o/a), so Лукашенко, Лукашэнка, Lukashenko, Lukashenka, Lukašenka and Łukašenka all fold to `lukasenka`.
-  search_index.py (at build time) stores the folded text of every response, target and actor in
-  contentless FTS5 tables (`*_fold`).
+  search_index.py (at build time) folds every word of the plain FTS5 indexes (responses_fts, targets_fts,
+  actors_fts) into the table `search_vocabulary` (fold, term): the vocabulary is folded, not the text.
 - `parse(q)` reads what the reader typed — plain words, "phrases", OR, NOT (or a leading -), AND and a
-  trailing * for a prefix — folds each term and writes a valid FTS5 expression. Input FTS5 cannot read
+  trailing * for a prefix — and folds each term; `Search` (one per connection) looks up every word of the
+  indexes with the same fold and writes a valid FTS5 expression that asks for any of them:
+  Лукашенко becomes ("lukashenka" OR "lukashenko" OR "лукашенко" OR "лукашэнка"). Input FTS5 cannot read
   (a lone quote, NOT with nothing before it, brackets) is corrected, never passed on: the page says what
   was changed and which search was run instead.
 
-Datasette's `escape_fts` is replaced (see escape_fts below), so a table's own search box (?_search=) works the
-same way on responses, targets and actors. SQL functions for the canned queries: `search_fts(q)` (the FTS5 expression, or null when nothing is left
-to search), `search_notice(q)` (what was corrected, or null), `search_snippet(text, q)` (a window of the
-text around the words that matched, marked with [[ ]] — safe_links.py escapes it and turns the marks
-into <mark>), `fold(text)`.
+Datasette's `escape_fts` is replaced (see Search.escape_fts), so a table's own search box (?_search=) works the
+same way on responses, targets and actors. SQL functions for the canned queries: `search_fts(q)` (the FTS5
+expression, or null when nothing is left to search), `search_notice(q)` (what was corrected, or null),
+`search_snippet(text, q)` (a window of the text around the words that matched, marked with [[ ]] — safe_links.py
+escapes it and turns the marks into <mark>), `fold(text)`.
 """
 from __future__ import annotations
 
+import itertools
 import re
+import sqlite3
 import unicodedata
 from functools import lru_cache
 
@@ -29,6 +33,9 @@ from anyascii import anyascii
 from datasette import hookimpl
 
 WORD = re.compile(r"[^\W_]+(?:['’ʼ][^\W_]+)*")
+# A word as the FTS5 indexes cut it (unicode61: letters and digits; an apostrophe separates), so Lukashenka's is
+# the two words lukashenka and s, and a search for Lukashenka finds it.
+TOKEN = re.compile(r"[^\W_]+")
 # Latin letters whose value the romanisations agree on, but anyascii would flatten (š -> s): keep the sound.
 LATIN_PRE = str.maketrans({"š": "sh", "ž": "zh", "č": "ch", "ŭ": "u", "ё": "е", "ў": "у"})
 # Rules on the lower-case ASCII form, in order.
@@ -44,7 +51,7 @@ SKELETON = [
     (re.compile(r"w"), "u"),
     (re.compile(r"v(?=[^aeiou]|$)"), "u"),
     (re.compile(r"o"), "a"),
-    (re.compile(r"(.)\1+"), r"\1"),
+    (re.compile(r"([a-z])\1+"), r"\1"),  # letters only: 1999 is not 19
 ]
 
 
@@ -52,8 +59,8 @@ SKELETON = [
 def fold_word(word: str, che: str = "ch") -> str:
     """One word to its skeleton. `che` is how Cyrillic ч is written first: 'ch' (English press, BGN) or
     'c' (č in ISO 9, the Belarusian national system and łacinka); the index keeps both forms."""
-    if word.isascii() and word.isdigit():  # (a number: only the last rule, repeated digits, changes it)
-        return SKELETON[-1][0].sub(SKELETON[-1][1], word)
+    if word.isascii() and word.isdigit():  # a number is its own fold (every rule is about letters)
+        return word
     w = unicodedata.normalize("NFC", word.lower()).replace("ч", che).translate(LATIN_PRE)
     w = re.sub(r"[^a-z0-9]", "", anyascii(w).lower())
     for pattern, repl in SKELETON:
@@ -69,55 +76,6 @@ def _fold_c(word: str) -> str:
     return fold_word(word, "c")
 
 
-def index_text(*texts: str | None) -> str:
-    """The folded form of some texts for the index: with Cyrillic ч both as 'ch' and as 'č'.
-    (Called for every row at build time: the loops are map/filter/join, which run in C.)"""
-    out = []
-    for text in texts:
-        if not text:
-            continue
-        words = WORD.findall(text)
-        out.append(" ".join(filter(None, map(fold_word, words))))
-        if "ч" in text or "Ч" in text:
-            out.append(" ".join(filter(None, map(_fold_c, words))))
-    return " ".join(filter(None, out))
-
-
-class IndexFolder:
-    """index_text for many rows at build time, giving exactly what index_text gives.
-
-    A row's texts are read with one regular-expression pass over the texts joined by spaces (a word never spans a
-    space, and index_text joins the texts' folded words with spaces, dropping empty ones), and each word's fold
-    comes from a plain dict (filled from fold_word the first time a word is met; map over a dict's __getitem__
-    runs in C). A row with a Cyrillic ч goes through index_text itself, which adds the č form after each text."""
-
-    LIMIT = 500_000  # words kept; the dict starts afresh beyond (ids make most words unique in a large build)
-    # ASCII text without an apostrophe: its words (WORD) are its runs of ASCII letters and digits, which
-    # bytes.translate and split find several times faster than the regular expression.
-    ASCII_SPLIT = bytes(b if chr(b).isascii() and chr(b).isalnum() else 32 for b in range(256))
-
-    def __init__(self):
-        self.folds: dict = {}
-
-    def __call__(self, *texts: str | None) -> str:
-        text = " ".join(filter(None, texts))
-        if "ч" in text or "Ч" in text:
-            return index_text(*texts)
-        if text.isascii() and "'" not in text:
-            words = text.encode("ascii").translate(self.ASCII_SPLIT).split()  # bytes, so keys of their own
-        else:
-            words = WORD.findall(text)
-        folds = self.folds
-        missing = set(words).difference(folds)
-        if missing:
-            if len(folds) > self.LIMIT:
-                folds.clear()
-                missing = set(words)
-            for w in missing:
-                folds[w] = fold_word(w.decode("ascii") if isinstance(w, bytes) else w)
-        return " ".join(filter(None, map(folds.__getitem__, words)))
-
-
 def _prefix(raw: str) -> str:
     """Fold a prefix so it still matches when it ends inside a digraph (Lukash* must find lukasenka)."""
     ascii_form = re.sub(r"[^a-z0-9]", "", anyascii(raw.lower().translate(LATIN_PRE)).lower())
@@ -127,21 +85,19 @@ def _prefix(raw: str) -> str:
 
 
 class Term:
+    """One term of a search: a word, or the words of a phrase (a word with an apostrophe is a phrase of its parts,
+    as the index cut it), the last one perhaps a prefix."""
+
     def __init__(self, words: list[str], prefix: bool, phrase: bool):
         self.words, self.prefix, self.phrase = words, prefix, phrase
-        folded = [fold_word(w) for w in words]
+        parts = [p for w in words for p in TOKEN.findall(w)]
+        folded = [fold_word(p) for p in parts]
         if prefix and folded:
-            folded[-1] = _prefix(words[-1])
+            folded[-1] = _prefix(parts[-1])
         self.folded = [f for f in folded if f]
 
     def fts(self) -> str:
         return '"' + " ".join(self.folded) + '"' + ("*" if self.prefix else "")
-
-    def fts_both(self) -> str:
-        star = "*" if self.prefix else ""
-        typed = '"' + " ".join(self.words).replace('"', "") + '"' + star
-        folded = self.fts()
-        return typed if typed == folded else f"({typed} OR {folded})"
 
     def show(self) -> str:
         text = " ".join(self.words)
@@ -152,26 +108,132 @@ OPERATORS = {"OR", "AND", "NOT"}
 
 
 @lru_cache(maxsize=1024)
-def parse(q: str | None) -> tuple[str | None, str | None, str]:
-    """(FTS5 expression or None, what was corrected or None, the search that was run, as the reader would type it)."""
+def parse(q: str | None) -> tuple[tuple, tuple[str, ...], str]:
+    """(the terms and operators, what was corrected, the search that was run, as the reader would type it)."""
     clean, notes = parse_terms(q)
-    if not clean:
-        return None, ("; ".join(dict.fromkeys(notes)) or None), ""
-    fts = " ".join(x if isinstance(x, str) else x.fts() for x in clean)
     shown = " ".join(x if isinstance(x, str) else x.show() for x in clean)
-    return fts, ("; ".join(dict.fromkeys(notes)) or None), shown
+    return tuple(clean), tuple(dict.fromkeys(notes)), shown
 
 
-@lru_cache(maxsize=1024)
-def escape_fts(q: str | None) -> str:
-    """Datasette's escape_fts, replaced for every table search (?_search=) and every query that calls it: each term
-    matches as typed or folded — ("Лукашенко" OR "lukasenka") — so the folded indexes (responses_fold, targets_fold,
-    actors_fold, which metadata.yml names as the tables' fts_table) and the plain ones both find it; OR, NOT, phrases
-    and prefixes work; input with nothing searchable matches nothing instead of raising an FTS5 error."""
-    clean, _ = parse_terms(q)
-    if not clean:
-        return NOTHING
-    return " ".join(x if isinstance(x, str) else x.fts_both() for x in clean)
+class Vocabulary:
+    """The words of the FTS5 indexes by their folds: the table search_vocabulary (fold, term) of the database this
+    connection reads (search_index.py writes it). Without that table (another database), `available` is False."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self._available: bool | None = None
+
+    def _rows(self, sql: str, args: tuple) -> list[str]:
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # a few short words: not the page's row factory
+        return [r[0] for r in cursor.execute(sql, args)]
+
+    @property
+    def available(self) -> bool:
+        if self._available is None:
+            try:
+                self._rows("select term from search_vocabulary limit 1", ())
+                self._available = True
+            except sqlite3.Error:
+                self._available = False
+        return self._available
+
+    def exact(self, fold: str) -> list[str]:
+        return self._rows("select term from search_vocabulary where fold = ? order by term", (fold,))
+
+    def prefixed(self, prefix: str, limit: int) -> list[str]:
+        """Every word whose fold begins with `prefix` (folds are ASCII), at most `limit` + 1 of them."""
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return self._rows("select distinct term from search_vocabulary where fold >= ? and fold < ? order by term "
+                          "limit ?", (prefix, end, limit + 1))
+
+
+def quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+class Search:
+    """The search functions of one connection: each term of a query becomes every word of the indexes that folds
+    like it (the vocabulary of that connection's database). The database is immutable, so answers are cached."""
+
+    MAX_WORDS = 2000    # words a prefix may stand for; beyond, it is searched as a whole word (and the page says so)
+    MAX_PHRASES = 256   # spellings of a phrase searched as phrases; beyond, its words are searched anywhere
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.vocabulary = Vocabulary(conn)
+        self.run = lru_cache(maxsize=1024)(self._run)
+
+    def _atoms(self, fold: str, prefix: bool, term: Term, notes: list[str]) -> list[tuple[str, bool]]:
+        """The words of the indexes one folded word stands for, as (word, is a prefix). A number is its own fold
+        and is not in the vocabulary: it is searched as it is (as a prefix too, which also finds 20th for 20*)."""
+        number = fold.isdigit()
+        if prefix:
+            words = self.vocabulary.prefixed(fold, self.MAX_WORDS)
+            if len(words) > self.MAX_WORDS:
+                notes.append(f"“{term.show()}” begins more than {self.MAX_WORDS:,} different words, so "
+                             f"“{fold}” was searched as a whole word; type more letters before the *")
+                return self._atoms(fold, False, term, notes)
+            return [(fold, True)] * number + [(w, False) for w in words]
+        return [(fold, False)] * number + [(w, False) for w in self.vocabulary.exact(fold) if w != fold or not number]
+
+    def _expression(self, term: Term, notes: list[str]) -> str:
+        last = len(term.folded) - 1
+        alts = [self._atoms(f, term.prefix and n == last, term, notes) for n, f in enumerate(term.folded)]
+        if not all(alts):
+            return quoted(" ".join(term.folded))  # a folded form no word of the indexes has: matches nothing
+
+        def either(items: list[str]) -> str:
+            return items[0] if len(items) == 1 else "(" + " OR ".join(items) + ")"
+
+        if len(alts) == 1:
+            return either([quoted(w) + "*" * star for w, star in alts[0]])
+        count = 1
+        for atoms in alts:
+            count *= len(atoms)
+        if count <= self.MAX_PHRASES:  # a phrase: every combination of spellings, in order
+            return either([quoted(" ".join(w for w, _ in combo)) + "*" * combo[-1][1]
+                           for combo in itertools.product(*alts)])
+        notes.append(f"“{term.show()}” has too many spellings to search as a phrase, so its words were searched "
+                     "anywhere in the text")
+        return "(" + " AND ".join(either([quoted(w) + "*" * star for w, star in atoms]) for atoms in alts) + ")"
+
+    def _run(self, q: str | None) -> tuple[str | None, str | None, str]:
+        """(FTS5 expression or None, what was corrected or None, the search that was run)."""
+        clean, parsed_notes, shown = parse(q)
+        notes = list(parsed_notes)
+        if not clean:
+            return None, ("; ".join(notes) or None), ""
+        write = (lambda t: self._expression(t, notes)) if self.vocabulary.available else fts_both
+        out: list[str] = []
+        for x in clean:
+            if not isinstance(x, str) and out and out[-1] not in OPERATORS:
+                out.append("AND")  # FTS5 joins bare phrases by AND, but not a bracketed group: say it
+            out.append(x if isinstance(x, str) else write(x))
+        return " ".join(out), ("; ".join(dict.fromkeys(notes)) or None), shown
+
+    def search_fts(self, q):
+        return self.run(q)[0]
+
+    def search_notice(self, q):
+        fts, notes, shown = self.run(q)
+        if not notes:
+            return None
+        if fts is None:
+            return f"Nothing could be searched for: {notes}. Try plain words, such as: Belaruskali OR potash."
+        return f"Your search was corrected: {notes}. Showing results for: {shown}"
+
+    def escape_fts(self, q):
+        """Datasette's escape_fts, replaced for every table search (?_search=) and every query that calls it: the
+        same expression as search_fts, and input with nothing searchable matches nothing instead of raising an
+        FTS5 error."""
+        return self.run(q)[0] or NOTHING
+
+
+def fts_both(term: Term) -> str:
+    star = "*" if term.prefix else ""
+    typed = '"' + " ".join(term.words).replace('"', "") + '"' + star
+    folded = term.fts()
+    return typed if typed == folded else f"({typed} OR {folded})"
 
 
 NOTHING = '"x" NOT "x"'
@@ -240,32 +302,20 @@ def parse_terms(q: str | None) -> tuple[list, list[str]]:
     return clean, notes
 
 
-def search_fts(q):
-    return parse(q)[0]
-
-
-def search_notice(q):
-    fts, notes, shown = parse(q)
-    if not notes:
-        return None
-    if fts is None:
-        return f"Nothing could be searched for: {notes}. Try plain words, such as: Belaruskali OR potash."
-    return f"Your search was corrected: {notes}. Showing results for: {shown}"
-
-
 def search_snippet(text, q, width: int = 14):
     """A window of `text` around the first word that matches the search, matches marked with [[ ]]."""
     if not text:
         return text
-    fts = parse(q)
-    if fts[0] is None:
-        return text[:200]
+    clean = parse(q)[0]
     whole, prefixes = set(), []
-    for part in re.findall(r'"([^"]*)"(\*?)', fts[0]):
-        words = part[0].split()
-        for n, w in enumerate(words):
-            (prefixes.append(w) if part[1] and n == len(words) - 1 else whole.add(w))
-    matches = list(WORD.finditer(text))
+    for term in clean:
+        if isinstance(term, str):
+            continue
+        for n, f in enumerate(term.folded):
+            (prefixes.append(f) if term.prefix and n == len(term.folded) - 1 else whole.add(f))
+    if not whole and not prefixes:
+        return text[:200]
+    matches = list(TOKEN.finditer(text))
 
     def hit(word):
         for f in {fold_word(word), fold_word(word, "c")}:
@@ -291,10 +341,11 @@ def search_snippet(text, q, width: int = 14):
 @hookimpl(trylast=True)
 def prepare_connection(conn):
     # trylast: after Datasette's own prepare_connection, so our escape_fts replaces its one.
-    conn.create_function("escape_fts", 1, escape_fts, deterministic=True)
+    search = Search(conn)
+    conn.create_function("escape_fts", 1, search.escape_fts, deterministic=True)
     conn.create_function("fold", 1, fold, deterministic=True)
-    conn.create_function("search_fts", 1, search_fts, deterministic=True)
-    conn.create_function("search_notice", 1, search_notice, deterministic=True)
+    conn.create_function("search_fts", 1, search.search_fts, deterministic=True)
+    conn.create_function("search_notice", 1, search.search_notice, deterministic=True)
     conn.create_function("search_snippet", 2, search_snippet, deterministic=True)
 
 
@@ -302,15 +353,28 @@ def prepare_connection(conn):
 SEARCH_PARAMS = {"search": "q", "target_history": "name", "find_names": "q"}
 
 
-def search_notice_for(canned_query, request):
-    """For templates/query.html: what was corrected in this page's search, or None."""
-    param = SEARCH_PARAMS.get(canned_query)
-    if param is None or request is None:
-        return None
-    q = request.args.get(param)
-    return search_notice(q) if q else None
+_SEARCHES: dict[str, Search] = {}
+
+
+def _search_for(path: str | None) -> Search:
+    """A Search of its own for the templates, on a read-only connection to the database file."""
+    if path not in _SEARCHES:
+        conn = (sqlite3.connect(f"file:{path}?immutable=1", uri=True, check_same_thread=False) if path
+                else sqlite3.connect(":memory:", check_same_thread=False))
+        _SEARCHES[path] = Search(conn)
+    return _SEARCHES[path]
 
 
 @hookimpl
-def extra_template_vars():
+def extra_template_vars(datasette, database):
+    def search_notice_for(canned_query, request):
+        """For templates/query.html: what was corrected in this page's search, or None."""
+        param = SEARCH_PARAMS.get(canned_query)
+        if param is None or request is None:
+            return None
+        q = request.args.get(param)
+        if not q:
+            return None
+        db = datasette.databases.get(database) if database else None
+        return _search_for(getattr(db, "path", None)).search_notice(q)
     return {"search_notice_for": search_notice_for}
