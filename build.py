@@ -81,7 +81,11 @@ LATEST_FIRST = {"responses": ["date", "id"]}
 SPARSE_INDEXES = {"responses": {"responds_to_id": ["responds_to_id", "date", "id"]}}
 QUERIES_FILE = ROOT / "plugins" / "queries.yml"
 FTS_ROWID = "response_rowid"
+# Names (targets_fts, actors_fts) are indexed without their diacritics, so in your own SQL Lukasenka finds Lukašenka;
+# the text of the responses keeps them, so that the cross-script vocabulary (search_index.py) can fold every word
+# as it was written without reading the text again (the search boxes find every spelling either way).
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+TEXT_TOKENIZE = "unicode61 remove_diacritics 0"
 CACHE_KIB = 256 * 1024  # SQLite page cache while building (KiB); keeps the peak well under 1 GB at 1M responses
 
 
@@ -1024,8 +1028,11 @@ class RulesProcess:
     def _run(db_path: Path, loader: FastLoader, send) -> None:
         try:
             conn = sqlite3.connect(db_path)
-            conn.execute(f"pragma cache_size = -{CACHE_KIB // 2}")
-                    loader.db = conn  # locate() asks this connection, not the one inherited from the parent
+            # Half for the tables, half for the rules' temporary tables (with SQLite's default of 2 MB for those,
+            # the rules read a temporary file about a million times at 200k responses).
+            conn.execute(f"pragma cache_size = -{CACHE_KIB // 4}")
+            conn.execute(f"pragma temp.cache_size = -{CACHE_KIB // 4}")
+            loader.db = conn  # locate() asks this connection, not the one inherited from the parent
             with no_gc():
                 problems = rules.check(conn, loader.locate)
             send.send(("ok", problems, rules.TIMES))
@@ -1186,7 +1193,7 @@ class SummaryBuilder(threading.Thread):
         try:
             conn = sqlite3.connect(self.db_path)
             conn.execute(f"pragma cache_size = -{CACHE_KIB // 2}")
-                    conn.execute("attach database ? as side", (str(self.aux_path),))
+            conn.execute("attach database ? as side", (str(self.aux_path),))
             conn.execute("pragma side.journal_mode = off")
             self.made = build_summaries(conn, self.queries_file, schema="side")
             conn.commit()
@@ -1221,7 +1228,7 @@ def build_search(db: sqlite_utils.Database) -> None:
                    || coalesce(' ' || p.name, '') || coalesce(' ' || p.name_be, '') || coalesce(' ' || p.name_ru, ''),
                    r.id
             from responses r cross join actors a on a.id = r.actor_id
-            left join actors p on p.id = a.parent_id""", content_view="responses_search_text")
+            left join actors p on p.id = a.parent_id""", content_view="responses_search_text", tokenize=TEXT_TOKENIZE)
     # An actor by any of its names, its id and its code: Lithuania, Літва, Литва, lt, LTU.
     fts_index(db, "actors_fts", ["name", "name_be", "name_ru", "id", "iso_code"], """
         select rowid, name, coalesce(name_be, ''), coalesce(name_ru, ''), id, coalesce(iso_code, '') from actors""")
@@ -1234,20 +1241,21 @@ def build_search(db: sqlite_utils.Database) -> None:
     # Lukashenka and Łukašenka meet (the vocabulary is folded, not the text).
     import search_index
     with phase("  cross-script search vocabulary (folded words)"):
-        search_index.build(db, FTS_TOKENIZE)
+        search_index.build(db, {"responses_fts": TEXT_TOKENIZE, "targets_fts": FTS_TOKENIZE,
+                                "actors_fts": FTS_TOKENIZE})
 
 
 def fts_index(db: sqlite_utils.Database, name: str, columns: list[str], select_sql: str,
-              content_view: str | None = None) -> None:
+              content_view: str | None = None, tokenize: str = FTS_TOKENIZE) -> None:
     """An FTS5 index over a query whose first column is the source row's rowid: standalone (it keeps its own copy
     of the text), or, with `content_view`, reading the text through that view."""
     cols = ", ".join(columns)
     if content_view is None:
-        db.execute(f"create virtual table {name} using fts5({cols}, tokenize = '{FTS_TOKENIZE}')")
+        db.execute(f"create virtual table {name} using fts5({cols}, tokenize = '{tokenize}')")
         db.execute(f"insert into {name} (rowid, {cols}) {select_sql} order by 1")
         return
     db.execute(f"create view {content_view} ({FTS_ROWID}, {cols}) as {select_sql}")
-    db.execute(f"create virtual table {name} using fts5({cols}, tokenize = '{FTS_TOKENIZE}', "
+    db.execute(f"create virtual table {name} using fts5({cols}, tokenize = '{tokenize}', "
                f"content = '{content_view}', content_rowid = '{FTS_ROWID}')")
     db.execute(f"insert into {name} (rowid, {cols}) select {FTS_ROWID}, {cols} from {content_view} order by {FTS_ROWID}")
 

@@ -7,14 +7,16 @@ and every common romanisation), a word with a Cyrillic ч under both of its form
 what the reader typed, looks up the words with the same fold, and asks the plain index for any of them:
 Лукашенко becomes ("lukashenka" OR "lukashenko" OR "лукашенко" OR "лукашэнка").
 
-Folding the vocabulary (about 9,000 words in the real data, 22,000 in a synthetic set of 200,000 responses)
+Folding the vocabulary (about 8,000 words in the real data; numbers need no entry: they are their own fold)
 instead of every row's text keeps the build from reading and folding all the text a second time and from
 writing a second index of it.
 
-A few letters need more: unicode61 keeps č as c, and c folds apart from č (ch, then h); it keeps µ as Greek μ.
-For each word of the indexed text written with such a letter (diverging_letters() finds them), the fold of the
-word as written is added to the word the index keeps (Čyhir: cyhir under both cihir and hihir). As the index keeps
-one word for Čyhir and Cyhir, a search for either finds both.
+The text of the responses is indexed with its diacritics, so the fold of every word the index keeps is the fold of
+the word as written (fold_word case-folds a word as the index does: µ is μ). The names (targets_fts, actors_fts) are indexed
+without diacritics, and a few letters fold apart from what the index keeps of them: č is kept as c, but folds like
+ch. For each name written with such a letter (diverging_letters() finds them), the fold of the word as written is
+added to the word the index keeps (Čyhir: cyhir under both cihir and hihir); as that index keeps one word for
+Čyhir and Cyhir, a search for either finds both names.
 """
 from __future__ import annotations
 
@@ -81,32 +83,33 @@ def diverging_letters(tokenize: str) -> str:
     return "".join(sorted(out))
 
 
-def diverging_words(db: sqlite_utils.Database, tokenize: str, sources: dict = SOURCES) -> set[tuple[str, str]]:
+def diverging_words(db: sqlite_utils.Database, tokenize: str, view: str, columns: list[str]) -> set[tuple[str, str]]:
     """(fold of the word as written, word the index keeps) for every word of the indexed text written with a letter
-    of diverging_letters()."""
+    of diverging_letters() (none when the index keeps diacritics: then the text is not read)."""
     letters = diverging_letters(tokenize)
+    if not letters:
+        return set()
     written: set[str] = set()
-    for view, columns in sources.values():
-        has = " or ".join(f"{c} glob '*[{letters}]*'" for c in columns)
-        for row in db.execute(f"select {', '.join(columns)} from {view} where {has}"):
-            for text in row:
-                if text:
-                    written.update(w for w in search_fold.TOKEN.findall(text) if any(ch in w for ch in letters))
+    has = " or ".join(f"{c} glob '*[{letters}]*'" for c in columns)
+    for row in db.execute(f"select {', '.join(columns)} from {view} where {has}"):
+        for text in row:
+            if text:
+                written.update(w for w in search_fold.TOKEN.findall(text) if any(ch in w for ch in letters))
     words = sorted(written)
     return {(fold, term) for n, term in _kept(db, tokenize, words).items()
             for fold in folds_of(words[n - 1].lower())} if words else set()
 
 
-def build(db: sqlite_utils.Database, tokenize: str, sources: dict = SOURCES) -> None:
-    """search_vocabulary, from the indexes of `sources` (built with the tokenizer `tokenize`)."""
-    terms: set[str] = set()
-    for index in sources:
+def build(db: sqlite_utils.Database, tokenizers: dict[str, str], sources: dict = SOURCES) -> None:
+    """search_vocabulary, from the indexes of `sources`, each built with its tokenizer in `tokenizers`."""
+    pairs: set[tuple[str, str]] = set()
+    for index, (view, columns) in sources.items():
         db.execute(f"create virtual table temp.{index}_words using fts5vocab(main, {index}, row)")
-        terms.update(t for (t,) in db.execute(f"select term from temp.{index}_words"))
+        # A number is its own fold, and searched as it is (plugins/search_fold.py): it needs no entry.
+        pairs.update((f, t) for (t,) in db.execute(f"select term from temp.{index}_words")
+                     if not (t.isascii() and t.isdigit()) for f in folds_of(t))
         db.execute(f"drop table temp.{index}_words")
-    # A number is its own fold, and searched as it is (plugins/search_fold.py): it needs no entry.
-    pairs = {(f, t) for t in terms if not (t.isascii() and t.isdigit()) for f in folds_of(t)}
-    pairs |= diverging_words(db, tokenize, sources)
+        pairs |= diverging_words(db, tokenizers[index], view, columns)
     db.execute("create table search_vocabulary (fold text not null, term text not null, "
                "primary key (fold, term)) without rowid")
     db.conn.executemany("insert into search_vocabulary (fold, term) values (?, ?)", sorted(pairs))

@@ -61,7 +61,7 @@ def fold_word(word: str, che: str = "ch") -> str:
     'c' (č in ISO 9, the Belarusian national system and łacinka); the index keeps both forms."""
     if word.isascii() and word.isdigit():  # a number is its own fold (every rule is about letters)
         return word
-    w = unicodedata.normalize("NFC", word.lower()).replace("ч", che).translate(LATIN_PRE)
+    w = unicodedata.normalize("NFC", word.casefold()).replace("ч", che).translate(LATIN_PRE)  # (casefold: as FTS5)
     w = re.sub(r"[^a-z0-9]", "", anyascii(w).lower())
     for pattern, repl in SKELETON:
         w = pattern.sub(repl, w)

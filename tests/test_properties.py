@@ -9,6 +9,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -207,11 +208,14 @@ def _folds(word: str) -> set[str]:
     return {sf.fold_word(word)} | ({sf.fold_word(word, "c")} if "ч" in word.lower() else set())
 
 
-def _doc_folds(docs: list[str]) -> dict[int, set[str]]:
-    """The folds each document is found under: those of its words, each as written and without its diacritics
-    (the index keeps Čyhir as cyhir, so Cyhir finds it), and, as the index cannot tell them apart, those of every
-    other word of the documents that is the same without diacritics (Čyhir and Cyhir are found together)."""
+def _doc_folds(docs: list[str], strip: bool) -> dict[int, set[str]]:
+    """The folds each document is found under: those of its words as written; and, in an index that keeps words
+    without their diacritics (`strip`), those of each word without them (the index keeps Čyhir as cyhir, so Cyhir
+    finds it) and of every other word of the documents that is the same without them (Čyhir and Cyhir are one
+    word for the index, so they are found together)."""
     from search_index import search_fold as sf
+    if not strip:
+        return {i: set().union(*map(_folds, sf.TOKEN.findall(d))) - {""} for i, d in enumerate(docs, 1)}
     by_bare: dict[str, set[str]] = {}
     for d in docs:
         for w in sf.TOKEN.findall(d):
@@ -220,20 +224,22 @@ def _doc_folds(docs: list[str]) -> dict[int, set[str]]:
             for i, d in enumerate(docs, 1)}
 
 
+@pytest.mark.parametrize("tokenize", ["TEXT_TOKENIZE", "FTS_TOKENIZE"])
 @settings(max_examples=150, deadline=None)
 @given(st.lists(SEARCH_TEXT, min_size=1, max_size=8), st.lists(SEARCH_TEXT, max_size=3), st.data())
-def test_vocabulary_search_finds_what_folded_text_finds(docs, extra, data):
+def test_vocabulary_search_finds_what_folded_text_finds(tokenize, docs, extra, data):
     import sqlite3
     import sqlite_utils
     import search_index
     import build
     sf = search_index.search_fold
+    tokenize = getattr(build, tokenize)
     conn = sqlite3.connect(":memory:")
-    conn.execute(f"create virtual table docs using fts5(body, tokenize = '{build.FTS_TOKENIZE}')")
+    conn.execute(f"create virtual table docs using fts5(body, tokenize = '{tokenize}')")
     conn.executemany("insert into docs (rowid, body) values (?, ?)", enumerate(docs, 1))
-    search_index.build(sqlite_utils.Database(conn), build.FTS_TOKENIZE, {"docs": ("docs", ["body"])})
+    search_index.build(sqlite_utils.Database(conn), {"docs": tokenize}, {"docs": ("docs", ["body"])})
     search = sf.Search(conn)
-    folds = _doc_folds(docs)
+    folds = _doc_folds(docs, strip="remove_diacritics 0" not in tokenize)
     words = sorted({w for d in docs + extra for w in sf.TOKEN.findall(d)})
     if not words:
         return
