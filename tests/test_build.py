@@ -399,8 +399,20 @@ def test_search_index_covers_cyrillic_and_diacritics(valid_dir, tmp_path):
     out = tmp_path / "o.db"
     build.build(valid_dir, out)
     db = sqlite3.connect(out)
-    for q in ["лукашенко", "Lukasenka", "tsikhanouskaya", "State"]:
+    # The plain index matches words as written (case aside, diacritics included) ...
+    for q in ["лукашенко", "Lukašenka", "tsikhanouskaya", "State"]:
         assert db.execute("select rowid from responses_fts where responses_fts match ?", (q,)).fetchall(), q
+    assert not db.execute("select rowid from responses_fts where responses_fts match 'Lukasenka'").fetchall()
+    # ... and search_fts, as every search box, finds every script and spelling through search_vocabulary.
+    sys.path.insert(0, str(ROOT))
+    import search_index
+    search = search_index.search_fold.Search(db)
+    first_id = next(csv.DictReader(io.StringIO((valid_dir / "responses.csv").read_text(encoding="utf-8"))))["id"]
+    row = db.execute("select rowid from responses where id = ?", (first_id,)).fetchone()  # line 2: the first row
+    for q in ["Lukasenka", "Лукашэнка", "Lukashenko", "Tsikhanouskaya", "Sanktsii"]:
+        found = {r[0] for r in db.execute("select rowid from responses_fts where responses_fts match ?",
+                                          (search.search_fts(q),))}
+        assert row[0] in found, q
 
 
 def test_csvs_to_sqlite_on_same_csvs_agrees(built_db, tmp_path):
