@@ -312,6 +312,8 @@ def search_snippet(text, q, width: int = 14):
         if isinstance(term, str):
             continue
         for n, f in enumerate(term.folded):
+            if len(f) == 1 and len(term.folded) > 1:
+                continue  # the s of Lukashenka's, a letter of a phrase: not marked wherever it stands alone
             (prefixes.append(f) if term.prefix and n == len(term.folded) - 1 else whole.add(f))
     if not whole and not prefixes:
         return text[:200]
