@@ -113,3 +113,5 @@ def build(db: sqlite_utils.Database, tokenizers: dict[str, str], sources: dict =
     db.execute("create table search_vocabulary (fold text not null, term text not null, "
                "primary key (fold, term)) without rowid")
     db.conn.executemany("insert into search_vocabulary (fold, term) values (?, ?)", sorted(pairs))
+    # (a search counts the words that begin with some letters, to write a prefix instead of a list of words)
+    db.execute("create index search_vocabulary_term on search_vocabulary (term)")

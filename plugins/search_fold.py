@@ -23,6 +23,7 @@ escapes it and turns the marks into <mark>), `fold(text)`.
 """
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import sqlite3
@@ -143,9 +144,23 @@ class Vocabulary:
 
     def prefixed(self, prefix: str, limit: int) -> list[str]:
         """Every word whose fold begins with `prefix` (folds are ASCII), at most `limit` + 1 of them."""
-        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         return self._rows("select distinct term from search_vocabulary where fold >= ? and fold < ? order by term "
-                          "limit ?", (prefix, end, limit + 1))
+                          "limit ?", (prefix, after(prefix), limit + 1))
+
+    def starting(self, letters: str) -> int:
+        """How many words of the indexes begin with `letters` (as the indexes keep them)."""
+        return self._rows("select count(distinct term) from search_vocabulary where term >= ? and term < ?",
+                          (letters, after(letters)))[0]
+
+
+def after(prefix: str) -> str:
+    """The first string greater than every string that begins with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def plain(letters: str) -> bool:
+    """Letters every index keeps as they are (none has diacritics to strip), starting with a letter."""
+    return letters[:1].isalpha() and all(not unicodedata.decomposition(ch) for ch in letters)
 
 
 def quoted(term: str) -> str:
@@ -156,7 +171,9 @@ class Search:
     """The search functions of one connection: each term of a query becomes every word of the indexes that folds
     like it (the vocabulary of that connection's database). The database is immutable, so answers are cached."""
 
-    MAX_WORDS = 2000    # words a prefix may stand for; beyond, it is searched as a whole word (and the page says so)
+    MAX_WORDS = 20_000  # words a prefix may stand for; beyond, it is searched as a whole word (and the page says so)
+    MAX_ATOMS = 64      # words and prefixes one folded word may become (each costs FTS5 a pass); beyond, the same
+    COMPRESS = 16       # a prefix that stands for more words than this is written with shorter prefixes (_compress)
     MAX_PHRASES = 256   # spellings of a phrase searched as phrases; beyond, its words are searched anywhere
 
     def __init__(self, conn: sqlite3.Connection):
@@ -169,12 +186,36 @@ class Search:
         number = fold.isdigit()
         if prefix:
             words = self.vocabulary.prefixed(fold, self.MAX_WORDS)
-            if len(words) > self.MAX_WORDS:
-                notes.append(f"“{term.show()}” begins more than {self.MAX_WORDS:,} different words, so "
+            atoms = self._compress(words) if len(words) > self.COMPRESS else [(w, False) for w in words]
+            if len(words) > self.MAX_WORDS or len(atoms) > self.MAX_ATOMS:
+                notes.append(f"“{term.show()}” begins too many different words in too many spellings, so "
                              f"“{fold}” was searched as a whole word; type more letters before the *")
                 return self._atoms(fold, False, term, notes)
-            return [(fold, True)] * number + [(w, False) for w in words]
+            return [(fold, True)] * number + atoms
         return [(fold, False)] * number + [(w, False) for w in self.vocabulary.exact(fold) if w != fold or not number]
+
+    def _compress(self, words: list[str]) -> list[tuple[str, bool]]:
+        """The words (sorted), each run of them that holds every word of the indexes beginning with the same letters
+        written as those letters and a * (FTS5 reads a prefix in one pass, a list of words one pass each): the
+        2,000 words of a* at 200k responses become a few prefixes (lukash* stays lukashenka, lukashenko...)."""
+        out, i = [], 0
+        while i < len(words):
+            word, run = words[i], None
+            for k in range(1, len(word) + 1):
+                letters = word[:k]
+                if not plain(letters):
+                    break
+                lo, hi = bisect.bisect_left(words, letters), bisect.bisect_left(words, after(letters))
+                if lo == i and hi - lo > 1 and self.vocabulary.starting(letters) == hi - lo:
+                    run = letters, hi
+                    break
+            if run:
+                out.append((run[0], True))
+                i = run[1]
+            else:
+                out.append((word, False))
+                i += 1
+        return out
 
     def _expression(self, term: Term, notes: list[str]) -> str:
         last = len(term.folded) - 1
