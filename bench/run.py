@@ -186,7 +186,8 @@ def main() -> int:
              "What the figures mean:",
              "- **Build**: wall time and peak resident memory of one run of each tool on the same synthetic CSVs (`bench/synth.py`, "
              "derived from `datapackage.json` and checked by the build). Ours validates every cell against the data package, "
-             "enforces keys and row rules, and builds indexes, the FTS5 index and the summary tables; *with downloads* it also "
+             "enforces keys and row rules, runs every rule of `rules.py`, and builds indexes, the FTS5 indexes, the cross-script "
+             "search vocabulary and the summary tables; *with downloads* it also "
              "writes the zip of CSVs, the JSON and the manifest. csvs-to-sqlite only loads (pandas); the sqlite3 shell's "
              "`.import` loads text with no types — the floor. The last two columns divide each time by the baseline's.",
              "- **Serving**: latency of each page on a real `datasette serve` over loopback: p50/p95 over sequential requests (1 client) "
@@ -212,7 +213,8 @@ def main() -> int:
         lines += [f"## {n:,} responses", "", f"### Build (median of {repeats})", "", *table, "",
                   "Where the time went in the last run of ours with downloads (`build.py --timings`: lines indented by "
                   "two are parts of the search-index line after them; the rules' times, indented further, were spent in "
-                  "the second process, beside the indexes and the search indexes):", "", *phases, ""]
+                  "two more processes, beside the indexes and the search indexes, and include the time they waited "
+                  "for a core):", "", *phases, ""]
         if args.build_only:
             args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
             continue
