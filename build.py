@@ -1024,9 +1024,9 @@ def rule_groups() -> list[set[str]]:
 
 
 class RulesProcess:
-    """rules.py in a second process, reading the loaded database (write-ahead log: it reads the tables as
-    loaded while this process writes the indexes, the search index and the summaries). Nothing is published
-    before result() has said that no rule found a problem."""
+    """Some rules of rules.py (or all) in a process of their own, reading the loaded database (write-ahead log: it
+    reads the tables as loaded while the build's process writes the indexes, the search indexes and the summaries).
+    Nothing is published before result() has said that no rule found a problem."""
 
     def __init__(self, db_path: Path, loader: FastLoader, names: set[str] | None = None):
         import multiprocessing
@@ -1341,9 +1341,9 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
             create_table(db, res)
         part = output.with_name(f".{output.name}.part-{os.getpid()}")
         loader = load_checked(pkg, data_dir, db.conn, period_of(pkg, today), aux=part, run_rules=not PARALLEL)
-        # The rules and the summaries only read the tables: a second process checks the rules and a second
+        # The rules and the summaries only read the tables: two more processes check the rules and a second
         # connection computes the summaries into a side file while this one writes the indexes and the search
-        # index (write-ahead log: a reader sees the tables as they are, a writer goes on).
+        # indexes (write-ahead log: a reader sees the tables as they are, a writer goes on).
         db.conn.commit()
         db.execute("pragma journal_mode = wal")
         checkers = []
