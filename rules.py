@@ -12,6 +12,7 @@ Each rule below is one rule of docs/METHODOLOGY.md; tests/test_data.py breaks ea
 from __future__ import annotations
 
 import bisect
+import collections
 import datetime as dt
 import difflib
 import functools
@@ -575,8 +576,11 @@ SIMILAR = 0.5
 WITHIN_DAYS = 3
 
 
+TITLE_WORD = re.compile(r"[^\W_]+")
+
+
 def words(title: str) -> list[str]:
-    return [w for w in re.findall(r"[^\W_]+", (title or "").lower()) if w not in STOP]
+    return [w for w in TITLE_WORD.findall((title or "").lower()) if w not in STOP]
 
 
 def similar(a: str, b: str) -> float:
@@ -601,13 +605,15 @@ def _prefix(ws: list[str], freq: dict[str, int]) -> set[tuple[str, int]]:
     common, and lb ≥ la·s/(2 − s) (difflib's real_quick_ratio bound), so at least t = ceil(la·s/(2 − s)) words
     (a third of them at 0.5); two sets sharing t words share one of the first len − t + 1 in any fixed order
     (prefix filtering). Repeated words count as distinct tokens (word, n)."""
+    keep = len(ws) - math.ceil(len(ws) * SIMILAR / (2 - SIMILAR) - 1e-9) + 1
+    if len(set(ws)) == len(ws):  # no repeated word (most titles): each token is (word, 1)
+        return {(w, 1) for _, w in sorted(zip(map(freq.__getitem__, ws), ws))[:keep]}
     seen: dict[str, int] = {}
     tokens = []
     for w in ws:
         seen[w] = seen.get(w, 0) + 1
         tokens.append((freq[w], w, seen[w]))
     tokens.sort()
-    keep = len(tokens) - math.ceil(len(tokens) * SIMILAR / (2 - SIMILAR) - 1e-9) + 1
     return {(w, n) for _, w, n in tokens[:keep]}
 
 
@@ -624,11 +630,10 @@ def duplicate_pairs(conn) -> list[tuple[str, str, float]]:
     rows_by_actor = itertools.groupby(conn.execute("select actor_id, id, date, title from responses order by +actor_id"),
                                       key=lambda r: r[0])
     for _, group in rows_by_actor:
-        acts, freq = [], {}
+        acts, freq = [], collections.Counter()
         for _, rid, date, title in group:
             ws = words(title)
-            for w in ws:
-                freq[w] = freq.get(w, 0) + 1
+            freq.update(ws)  # (counted in C)
             acts.append((first_day(date).toordinal(), last_day(date).toordinal(), rid, ws))
         acts.sort()
         # token -> earlier rows with it in their prefix (an empty title has the token EMPTY: two empty titles are
@@ -645,11 +650,18 @@ def duplicate_pairs(conn) -> list[tuple[str, str, float]]:
                     for a in posted:
                         if a[0] >= first - WITHIN_DAYS:
                             candidates[a[1]] = a
-            entry = (last, rid, ws)
+            distinct = frozenset(ws)
+            repeats, size = len(ws) - len(distinct), len(ws)
+            entry = (last, rid, ws, distinct, repeats)
             for token in prefix:
                 postings.setdefault(token, []).append(entry)
             matcher = None
-            for _, other, ows in candidates.values():
+            for _, other, ows, odistinct, orepeats in candidates.values():
+                # difflib's ratio is 2·M/T, M at most the distinct words both have plus the repeats of either: a
+                # pair whose bound is under SIMILAR cannot be alike (a set intersection, in C, before difflib)
+                total = size + len(ows)
+                if total and 2 * (len(distinct & odistinct) + min(repeats, orepeats)) < SIMILAR * total:
+                    continue
                 if matcher is None:
                     matcher = difflib.SequenceMatcher(None, b=ws)
                 matcher.set_seq1(ows)
