@@ -1234,8 +1234,9 @@ def build_search(db: sqlite_utils.Database) -> None:
     # its text through the view responses_search_text (FTS5 "external content"), so the largest text in the database
     # is not stored twice: snippets still work, the file is smaller and the build writes a copy less.
     # The database is immutable, so index and view cannot drift apart.
+    written = {}  # index -> (its text, its columns, its tokenizer): what the search vocabulary reads
     with phase("  search index of responses"):
-        fts_index(db, "responses_fts", ["title", "description", "instrument", "notes", "actor_name", "id"], """
+        written["responses_fts"] = fts_index(db, "responses_fts", ["title", "description", "instrument", "notes", "actor_name", "id"], """
             select r.rowid, r.title, r.description, coalesce(r.instrument, ''), coalesce(r.notes, ''),
                    a.name || coalesce(' ' || a.name_be, '') || coalesce(' ' || a.name_ru, '')
                    || coalesce(' ' || p.name, '') || coalesce(' ' || p.name_be, '') || coalesce(' ' || p.name_ru, ''),
@@ -1243,10 +1244,10 @@ def build_search(db: sqlite_utils.Database) -> None:
             from responses r cross join actors a on a.id = r.actor_id
             left join actors p on p.id = a.parent_id""", content_view="responses_search_text", tokenize=TEXT_TOKENIZE)
     # An actor by any of its names, its id and its code: Lithuania, Літва, Литва, lt, LTU.
-    fts_index(db, "actors_fts", ["name", "name_be", "name_ru", "id", "iso_code"], """
+    written["actors_fts"] = fts_index(db, "actors_fts", ["name", "name_be", "name_ru", "id", "iso_code"], """
         select rowid, name, coalesce(name_be, ''), coalesce(name_ru, ''), id, coalesce(iso_code, '') from actors""")
     # Every name form of a target, so Lukashenko, Lukashenka, Лукашенко and Лукашэнка find the same person.
-    fts_index(db, "targets_fts", ["name", "name_be", "name_ru", "name_variants", "role", "id"], """
+    written["targets_fts"] = fts_index(db, "targets_fts", ["name", "name_be", "name_ru", "name_variants", "role", "id"], """
         select rowid, name, coalesce(name_be, ''), coalesce(name_ru, ''), coalesce(name_variants, ''),
                coalesce(role, ''), id
         from targets""")
@@ -1254,14 +1255,14 @@ def build_search(db: sqlite_utils.Database) -> None:
     # Lukashenka and Łukašenka meet (the vocabulary is folded, not the text).
     import search_index
     with phase("  cross-script search vocabulary (folded words)"):
-        search_index.build(db, {"responses_fts": TEXT_TOKENIZE, "targets_fts": FTS_TOKENIZE,
-                                "actors_fts": FTS_TOKENIZE})
+        search_index.build(db, written)
 
 
 def fts_index(db: sqlite_utils.Database, name: str, columns: list[str], select_sql: str,
-              content_view: str | None = None, tokenize: str = FTS_TOKENIZE) -> None:
+              content_view: str | None = None, tokenize: str = FTS_TOKENIZE) -> tuple[str, list[str], str]:
     """An FTS5 index over a query whose first column is the source row's rowid: standalone (it keeps its own copy
-    of the text), or, with `content_view`, reading the text through that view."""
+    of the text), or, with `content_view`, reading the text through that view. Returns where its text can be read
+    (the index or the view), its columns and its tokenizer."""
     cols = ", ".join(columns)
     if content_view is None:
         db.execute(f"create virtual table {name} using fts5({cols}, tokenize = '{tokenize}')")
@@ -1277,6 +1278,7 @@ def fts_index(db: sqlite_utils.Database, name: str, columns: list[str], select_s
     db.execute(f"insert into {name} ({name}, rank) values ('hashsize', {FTS_HASH_BYTES})")
     db.execute(insert)
     db.execute(f"insert into {name} ({name}, rank) values ('hashsize', {FTS5_DEFAULT_HASH_BYTES})")
+    return content_view or name, columns, tokenize
 
 
 VIEWS = {

@@ -32,23 +32,6 @@ _spec = importlib.util.spec_from_file_location(
 search_fold = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(search_fold)
 
-# The indexes the vocabulary covers, and the text each one reads (for the words written with č).
-SOURCES = {
-    "responses_fts": ("responses_search_text", ["title", "description", "instrument", "notes", "actor_name", "id"]),
-    "targets_fts": ("targets_fts", ["name", "name_be", "name_ru", "name_variants", "role", "id"]),
-    "actors_fts": ("actors_fts", ["name", "name_be", "name_ru", "id", "iso_code"]),
-}
-
-
-def folds_of(term: str) -> set[str]:
-    """The folds a word of the index stands under: with a Cyrillic ч, both of its forms."""
-    out = {search_fold.fold_word(term)}
-    if "ч" in term:
-        out.add(search_fold.fold_word(term, "c"))
-    out.discard("")
-    return out
-
-
 # Letters checked for a fold that differs from the fold of what unicode61 keeps of them (Latin, Greek, Cyrillic),
 # each in a few neighbourhoods the skeleton rules look at.
 LETTER_RANGES = [(0x80, 0x530), (0x1E00, 0x2000)]
@@ -78,7 +61,7 @@ def diverging_letters(tokenize: str) -> str:
     kept = _kept(db, tokenize, words)
     out = set()
     for n, word in enumerate(words, 1):
-        if len(search_fold.TOKEN.findall(word)) != 1 or not folds_of(word.lower()) <= folds_of(kept.get(n, "")):
+        if len(search_fold.TOKEN.findall(word)) != 1 or not search_fold.folds(word) <= search_fold.folds(kept.get(n, "")):
             out.add(letters[(n - 1) // len(CONTEXTS)])
     return "".join(sorted(out))
 
@@ -97,19 +80,20 @@ def diverging_words(db: sqlite_utils.Database, tokenize: str, view: str, columns
                 written.update(w for w in search_fold.TOKEN.findall(text) if any(ch in w for ch in letters))
     words = sorted(written)
     return {(fold, term) for n, term in _kept(db, tokenize, words).items()
-            for fold in folds_of(words[n - 1].lower())} if words else set()
+            for fold in search_fold.folds(words[n - 1])} if words else set()
 
 
-def build(db: sqlite_utils.Database, tokenizers: dict[str, str], sources: dict = SOURCES) -> None:
-    """search_vocabulary, from the indexes of `sources`, each built with its tokenizer in `tokenizers`."""
+def build(db: sqlite_utils.Database, indexes: dict[str, tuple[str, list[str], str]]) -> None:
+    """search_vocabulary, from the FTS5 indexes given as {index: (table or view of its text, its columns, its
+    tokenizer)} (build.py passes those it has just written)."""
     pairs: set[tuple[str, str]] = set()
-    for index, (view, columns) in sources.items():
+    for index, (text, columns, tokenize) in indexes.items():
         db.execute(f"create virtual table temp.{index}_words using fts5vocab(main, {index}, row)")
         # A number is its own fold, and searched as it is (plugins/search_fold.py): it needs no entry.
         pairs.update((f, t) for (t,) in db.execute(f"select term from temp.{index}_words")
-                     if not (t.isascii() and t.isdigit()) for f in folds_of(t))
+                     if not (t.isascii() and t.isdigit()) for f in search_fold.folds(t))
         db.execute(f"drop table temp.{index}_words")
-        pairs |= diverging_words(db, tokenizers[index], view, columns)
+        pairs |= diverging_words(db, tokenize, text, columns)
     db.execute("create table search_vocabulary (fold text not null, term text not null, "
                "primary key (fold, term)) without rowid")
     db.conn.executemany("insert into search_vocabulary (fold, term) values (?, ?)", sorted(pairs))

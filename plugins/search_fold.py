@@ -73,8 +73,13 @@ def fold(text: str | None) -> str:
     return " ".join(f for f in (fold_word(w) for w in WORD.findall(text or "")) if f)
 
 
-def _fold_c(word: str) -> str:
-    return fold_word(word, "c")
+def folds(word: str) -> set[str]:
+    """The folds a word stands under: with a Cyrillic ч, both of its forms ('ch' and 'c'); never the empty fold."""
+    out = {fold_word(word)}
+    if "ч" in word.lower():
+        out.add(fold_word(word, "c"))
+    out.discard("")
+    return out
 
 
 def _prefix(raw: str) -> str:
@@ -99,6 +104,13 @@ class Term:
 
     def fts(self) -> str:
         return '"' + " ".join(self.folded) + '"' + ("*" if self.prefix else "")
+
+    def fts_both(self) -> str:
+        """The term as typed or folded (for a database without search_vocabulary)."""
+        star = "*" if self.prefix else ""
+        typed = '"' + " ".join(self.words).replace('"', "") + '"' + star
+        folded = self.fts()
+        return typed if typed == folded else f"({typed} OR {folded})"
 
     def show(self) -> str:
         text = " ".join(self.words)
@@ -244,7 +256,7 @@ class Search:
         notes = list(parsed_notes)
         if not clean:
             return None, ("; ".join(notes) or None), ""
-        write = (lambda t: self._expression(t, notes)) if self.vocabulary.available else fts_both
+        write = (lambda t: self._expression(t, notes)) if self.vocabulary.available else Term.fts_both
         out: list[str] = []
         for x in clean:
             if not isinstance(x, str) and out and out[-1] not in OPERATORS:
@@ -268,13 +280,6 @@ class Search:
         same expression as search_fts, and input with nothing searchable matches nothing instead of raising an
         FTS5 error."""
         return self.run(q)[0] or NOTHING
-
-
-def fts_both(term: Term) -> str:
-    star = "*" if term.prefix else ""
-    typed = '"' + " ".join(term.words).replace('"', "") + '"' + star
-    folded = term.fts()
-    return typed if typed == folded else f"({typed} OR {folded})"
 
 
 NOTHING = '"x" NOT "x"'
@@ -361,10 +366,7 @@ def search_snippet(text, q, width: int = 14):
     matches = list(TOKEN.finditer(text))
 
     def hit(word):
-        for f in {fold_word(word), fold_word(word, "c")}:
-            if f in whole or any(f.startswith(p) for p in prefixes):
-                return True
-        return False
+        return any(f in whole or any(f.startswith(p) for p in prefixes) for f in folds(word))
 
     flags = [hit(m.group(0)) for m in matches]
     if not matches:

@@ -207,7 +207,7 @@ def _bare(word: str) -> str:
 
 def _folds(word: str) -> set[str]:
     from search_index import search_fold as sf
-    return {sf.fold_word(word)} | ({sf.fold_word(word, "c")} if "ч" in word.lower() else set())
+    return {sf.fold_word(word)} | ({sf.fold_word(word, "c")} if "ч" in word.lower() else set())  # (the reference)
 
 
 def _doc_folds(docs: list[str], strip: bool) -> dict[int, set[str]]:
@@ -239,7 +239,7 @@ def test_vocabulary_search_finds_what_folded_text_finds(tokenize, docs, extra, d
     conn = sqlite3.connect(":memory:")
     conn.execute(f"create virtual table docs using fts5(body, tokenize = '{tokenize}')")
     conn.executemany("insert into docs (rowid, body) values (?, ?)", enumerate(docs, 1))
-    search_index.build(sqlite_utils.Database(conn), {"docs": tokenize}, {"docs": ("docs", ["body"])})
+    search_index.build(sqlite_utils.Database(conn), {"docs": ("docs", ["body"], tokenize)})
     search = sf.Search(conn)
     compressing = sf.Search(conn)
     compressing.COMPRESS = 0  # every prefix written with the shortest prefixes that stand for its words
@@ -295,7 +295,7 @@ def test_a_prefix_is_written_short_only_when_its_letters_begin_no_other_word():
     conn = sqlite3.connect(":memory:")
     conn.execute(f"create virtual table docs using fts5(body, tokenize = '{build.TEXT_TOKENIZE}')")
     conn.executemany("insert into docs (rowid, body) values (?, ?)", [(1, "yak"), (2, "yam"), (3, "yes"), (4, "iamb")])
-    search_index.build(sqlite_utils.Database(conn), {"docs": build.TEXT_TOKENIZE}, {"docs": ("docs", ["body"])})
+    search_index.build(sqlite_utils.Database(conn), {"docs": ("docs", ["body"], build.TEXT_TOKENIZE)})
     search = sf.Search(conn)
     search.COMPRESS = 0
 
