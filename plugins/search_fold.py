@@ -398,28 +398,17 @@ def prepare_connection(conn):
 SEARCH_PARAMS = {"search": "q", "target_history": "name", "find_names": "q"}
 
 
-_SEARCHES: dict[str, Search] = {}
-
-
-def _search_for(path: str | None) -> Search:
-    """A Search of its own for the templates, on a read-only connection to the database file."""
-    if path not in _SEARCHES:
-        conn = (sqlite3.connect(f"file:{path}?immutable=1", uri=True, check_same_thread=False) if path
-                else sqlite3.connect(":memory:", check_same_thread=False))
-        _SEARCHES[path] = Search(conn)
-    return _SEARCHES[path]
-
-
 @hookimpl
 def extra_template_vars(datasette, database):
-    def search_notice_for(canned_query, request):
-        """For templates/query.html: what was corrected in this page's search, or None."""
+    async def search_notice_for(canned_query, request):
+        """For templates/query.html: what was corrected in this page's search, or None. Asked of the database's own
+        connections, where prepare_connection has set up search_notice (Jinja awaits it: Datasette renders its
+        templates in async mode)."""
         param = SEARCH_PARAMS.get(canned_query)
-        if param is None or request is None:
+        if param is None or request is None or not database:
             return None
         q = request.args.get(param)
         if not q:
             return None
-        db = datasette.databases.get(database) if database else None
-        return _search_for(getattr(db, "path", None)).search_notice(q)
+        return (await datasette.get_database(database).execute("select search_notice(?)", [q])).first()[0]
     return {"search_notice_for": search_notice_for}

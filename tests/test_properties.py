@@ -2,6 +2,7 @@
 Datasette's CSV exactly as it went in — quotes, commas, line breaks, RTL marks, emoji, Cyrillic."""
 import asyncio
 import csv
+import functools
 import io
 import shutil
 import sqlite3
@@ -47,9 +48,16 @@ def build_with(tmp: Path, title: str, description: str, notes: str, source_title
 
 async def through_datasette(db: Path):
     ds = site.make_datasette(db)
-    j = (await ds.client.get("/belarus/responses/r-one.json?_shape=objects")).json()["rows"][0]
-    c = (await ds.client.get("/belarus/responses.csv?id=r-one")).text
-    s = (await ds.client.get("/belarus/sources.json?id=s-one&_shape=array")).json()[0]
+    try:
+        j = (await ds.client.get("/belarus/responses/r-one.json?_shape=objects")).json()["rows"][0]
+        c = (await ds.client.get("/belarus/responses.csv?id=r-one")).text
+        s = (await ds.client.get("/belarus/sources.json?id=s-one&_shape=array")).json()[0]
+    finally:
+        # One app per example: its connections closed, or they pile up under the app's process-wide SQLite heap
+        # limit (plugins/limits.py) until a later build in this process runs out of memory.
+        for database in ds.databases.values():
+            database.close()
+        ds.executor.shutdown()
     return j, next(csv.DictReader(io.StringIO(c))), s
 
 
@@ -193,16 +201,33 @@ SEARCH_TEXT = st.lists(st.one_of(
     st.text(alphabet="ЛукашенкаэчЧўійёї", min_size=1, max_size=8),
     st.text(alphabet="ščžČŠŽŁłŭćöæß", min_size=1, max_size=5),
     st.text(alphabet="abЛкчčšo'’ -.,0", min_size=1, max_size=10),
-    # any character of the scripts of the data but a combining mark (beyond them, and inside a word written with
-    # combining marks, the index cuts words by SQLite's own Unicode tables; no indexed text of the data has one)
-    st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x52F, exclude_categories=("Mn", "Mc", "Me")),
+    # any character of the scripts of the data but a combining mark or an unassigned code point (beyond them,
+    # inside a word written with combining marks, and for code points a Unicode version leaves unassigned, the
+    # index cuts words by SQLite's own Unicode tables; no indexed text of the data has one)
+    st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x52F,
+                                   exclude_categories=("Mn", "Mc", "Me", "Cn")),
             max_size=6)),
     min_size=1, max_size=6).map(" ".join)
 
 
+@functools.lru_cache(maxsize=1)
+def _unicode61() -> sqlite3.Connection:
+    import build
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"create virtual table w using fts5(word, tokenize = '{build.FTS_TOKENIZE}')")
+    conn.execute("create virtual table v using fts5vocab(w, row)")
+    return conn
+
+
 def _bare(word: str) -> str:
-    import unicodedata
-    return "".join(c for c in unicodedata.normalize("NFD", word.lower()) if not unicodedata.combining(c))
+    """What an index that removes diacritics keeps of a word, asked of SQLite's unicode61 itself: it removes them
+    from Latin letters only (it keeps Cyrillic ӝ as it is, where NFD would give ж)."""
+    conn = _unicode61()
+    conn.execute("delete from w")
+    conn.execute("insert into w (word) values (?)", (word,))
+    terms = [t for (t,) in conn.execute("select term from v")]
+    assert len(terms) == 1, (word, terms)  # (a word as TOKEN cuts it is one word for unicode61)
+    return terms[0]
 
 
 def _folds(word: str) -> set[str]:
@@ -306,3 +331,24 @@ def test_a_prefix_is_written_short_only_when_its_letters_begin_no_other_word():
     assert found("ye*") == {3}
     assert search.search_fts("y*") == '("iamb" OR "y"*)'  # yak, yam and yes: every word beginning with y
     assert found("y*") == {1, 2, 3, 4}
+
+
+def test_a_name_index_drops_diacritics_from_latin_letters_only():
+    """The names are indexed without diacritics, but unicode61 removes them from Latin letters only: Ž is kept as z,
+    so Ž and Z find each other; Cyrillic Ӝ (dzh) is kept as it is and folds as dz, so Ž, Z and Ж do not find it (a
+    case Hypothesis found, once the reference was asked what the index keeps rather than what NFD strips)."""
+    import sqlite3
+    import sqlite_utils
+    import search_index
+    import build
+    sf = search_index.search_fold
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"create virtual table docs using fts5(body, tokenize = '{build.FTS_TOKENIZE}')")
+    conn.executemany("insert into docs (rowid, body) values (?, ?)", [(1, "Ž"), (2, "Ӝ"), (3, "Z"), (4, "dz")])
+    search_index.build(sqlite_utils.Database(conn), {"docs": ("docs", ["body"], build.FTS_TOKENIZE)})
+    search = sf.Search(conn)
+
+    def found(q):
+        return {r[0] for r in conn.execute("select rowid from docs where docs match ?", (search.search_fts(q),))}
+    assert found("Ž") == found("z") == found("Ж") == {1, 3}
+    assert found("Ӝ") == found("dz") == {2, 4}
