@@ -14,7 +14,7 @@ CSVS := $(wildcard data/*.csv)
 # pyproject.toml (run it after changing a dependency there), `make install` installs exactly them.
 UV_VERSION := 0.13.8
 
-.PHONY: install install-dev build serve test clean browser publish stress bench lock imports
+.PHONY: install install-dev build serve test fuzz clean browser publish stress bench lock imports
 
 install: $(VENV)/.installed $(DEV)/.installed
 
@@ -71,6 +71,12 @@ browser:
 
 test: build browser $(DEV)/.installed
 	$(DEVBIN)/python -m pytest -q
+
+# The property tests with new random examples, ROUNDS times (`make test` always draws the same ones). A failure is
+# saved in .hypothesis/ and replayed first by the next `make fuzz`.
+ROUNDS ?= 10
+fuzz: build $(DEV)/.installed
+	for i in $$(seq $(ROUNDS)); do HYPOTHESIS_PROFILE=explore $(DEVBIN)/python -m pytest -q -x tests/test_properties.py || exit 1; done
 
 # Deploy to Google Cloud Run (docs/PUBLISHING.md): the same database, metadata, plugins, templates,
 # static files, settings and pinned packages as `make serve`. Needs gcloud, logged in, with a project set.

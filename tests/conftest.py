@@ -11,8 +11,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The property tests draw the same examples on every run of `make test`, so a failure there is a change's to answer
+# for, not a roll of the dice. `make fuzz` draws new ones, many rounds of them, to find what those examples miss.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 sys.path.insert(0, str(ROOT))
 
 import app as site  # noqa: E402
