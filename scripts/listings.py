@@ -426,7 +426,11 @@ def find_round(day: str, rounds: list[dict]) -> dict | None:
 
 
 def recount(responses: list[dict], designations: list[dict], actor: str) -> None:
-    """targets_count of a listing round = its linked designations, or a note says why not."""
+    """Set a note on each listing round whose linked designations differ from its targets_count, or that has none.
+
+    targets_count is the number the sources of the row state (a round this script makes from a list states its
+    own). A count of the linked designations is never written into it: the lists are current lists, and a round
+    may have listed more, under other regimes, or people delisted since. The note gives that count for what it is."""
     counts: dict[str, int] = {}
     for d in designations:
         if d["response_id"]:
@@ -436,17 +440,20 @@ def recount(responses: list[dict], designations: list[dict], actor: str) -> None
             continue
         notes = re.sub(r"\s*" + re.escape(COUNT_NOTE) + r"[^|]*$", "", r.get("notes") or "").strip()
         n = counts.get(r["id"], 0)
-        if not r.get("targets_count") and n:
-            r["targets_count"] = str(n)
-        elif r.get("targets_count") and n and n < int(r["targets_count"]):
-            notes = (notes + " " if notes else "") + (
-                f"{COUNT_NOTE} {n} of the {r['targets_count']} listed (the lists imported are current lists: "
-                "people delisted since, and listings under other regimes or made by other acts of the same round, are not among them).")
-        elif r.get("targets_count") and n and n > int(r["targets_count"]):
-            notes = (notes + " " if notes else "") + (
-                f"{COUNT_NOTE} {n}, more than the {r['targets_count']} the sources of this row give: the lists date {n} listings "
-                "to this round's act or day (listings the sources do not count, or made by another act of the same days).")
-        r["notes"] = notes
+        stated = int(r["targets_count"]) if r.get("targets_count") else None
+        said = ""
+        if stated is None and n:
+            said = (f"{COUNT_NOTE} {n}; the sources of this row give no total (the official lists are current "
+                    "lists: people delisted since are not on them, so the total may be higher).")
+        elif stated is not None and n and n < stated:
+            said = (f"{COUNT_NOTE} {n} of the {stated} listed (the official lists are current lists: people "
+                    "delisted since, and listings under other regimes or made by other acts of the same round, are "
+                    "not among them).")
+        elif stated is not None and n and n > stated:
+            said = (f"{COUNT_NOTE} {n}, more than the {stated} the sources of this row give: the lists date {n} "
+                    "listings to this round's act or day (listings the sources do not count, or made by another act "
+                    "of the same days).")
+        r["notes"] = f"{notes} {said}".strip()
 
 
 def new_round(actor: str, day: str, entries: list[Entry], *, who: str, regime: str, instrument: str,

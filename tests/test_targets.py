@@ -292,3 +292,28 @@ def test_canada_first_belarus_listings_are_of_28_september_2020(built_db):
     first, n = db.execute("select min(listed_on), count(*) from designations where actor_id = 'ca' and listed_on = "
                           "(select min(listed_on) from designations where actor_id = 'ca' and listed_on_basis = 'list_date')").fetchone()
     assert first == "2020-09-28" and n >= 11
+
+
+def test_a_listing_rounds_count_is_what_its_sources_state_never_its_linked_designations():
+    """scripts/listings.recount notes how many designations are linked to a round; it never writes that number into
+    targets_count (the lists are current lists: a round may have listed more, or under other regimes)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import listings
+    rounds = [{"id": "r-none", "actor_id": "xa", "response_type": "individual_sanctions", "targets_count": "", "notes": ""},
+              {"id": "r-more", "actor_id": "xa", "response_type": "individual_sanctions", "targets_count": "10",
+               "notes": "As announced."},
+              {"id": "r-same", "actor_id": "xa", "response_type": "individual_sanctions", "targets_count": "2", "notes": ""}]
+    linked = [{"response_id": r} for r in ["r-none"] * 3 + ["r-more"] * 4 + ["r-same"] * 2]
+    for _ in range(2):  # and a second run changes nothing
+        listings.recount(rounds, linked, "xa")
+        assert [r["targets_count"] for r in rounds] == ["", "10", "2"]
+        assert rounds[0]["notes"].startswith(f"{listings.COUNT_NOTE} 3; the sources of this row give no total")
+        assert rounds[1]["notes"].startswith(f"As announced. {listings.COUNT_NOTE} 4 of the 10 listed")
+        assert rounds[2]["notes"] == ""
+
+
+def test_no_count_sits_beside_a_note_saying_there_is_none(built_db):
+    db = sqlite3.connect(built_db)
+    bad = db.execute("""select id from responses where targets_count is not null
+                        and (notes like '%no count%' or notes like '%no total%')""").fetchall()
+    assert bad == []
