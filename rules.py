@@ -486,7 +486,11 @@ def sanctions_cite_their_act(conn, locate):
 WORKING_NOTES = re.compile(
     r"\b(round [0-9]+ used|in main|tool text|search tool|todo|fixme|helpers?|the corpus|stored corpus|excerpts?|"
     r"research slices?|this slice|the brief|brief (?:said|says|mentioned|mentions|referred|assumed|asked)|"
-    r"lead (?:to verify|to check|may|should)|source id|title from url)\b", re.I)
+    r"lead (?:to verify|to check|may|should)|source id|title from url|"
+    # what was read or checked while the row was made ("not stated on the pages read", "text not read"): the reader
+    # needs what the sources cited say or do not say
+    r"(?:pages?|sources?|texts?) read|(?:was|were|text|statement|page) not read|should be checked|"
+    r"(?:was|were) not used because)\b", re.I)
 
 
 # Every match of WORKING_NOTES contains one of NOTE_ANCHORS once lower-cased, every match of TITLE_NOTES one of
@@ -496,7 +500,7 @@ WORKING_NOTES = re.compile(
 # against random matches of each expression.
 UNICODE_CASE = ("ı", "ſ", "\u0307")
 NOTE_ANCHORS = ("round ", "in main", "tool", "todo", "fixme", "helper", "corpus", "excerpt", "slice", "brief",
-                "lead ", "source id", "title from url", *UNICODE_CASE)
+                "lead ", "source id", "title from url", " read", "checked", "not used", *UNICODE_CASE)
 TITLE_ANCHORS = ("title", "headline", "shown", "url", *UNICODE_CASE)
 
 
