@@ -16,12 +16,14 @@ import collections
 import datetime as dt
 import difflib
 import functools
+import importlib.util
 import itertools
 import math
 import re
 import sqlite3
 import time
 import urllib.parse
+from pathlib import Path
 from typing import Callable
 
 RULES: list[Callable] = []
@@ -570,6 +572,49 @@ def dates_and_their_notes_agree(conn, locate):
             out.append(problem(locate, "responses", r["id"], "notes",
                                f"notes: say month precision, but date {r['date']} stores a day; store {r['date'][:7]} "
                                f"with date_precision month, or rewrite the note"))
+    return out
+
+
+# Where public text names another row or a source (plugins/row_links.py finds the ids, and the row pages link them).
+MENTION_TEXT = {"responses": ["title", "description", "notes"], "designations": ["program", "notes"],
+                "targets": ["notes"], "triggers": ["description"]}
+
+
+@functools.lru_cache(maxsize=1)
+def row_links():
+    """plugins/row_links.py, loaded from its file (the plugins folder is not a package)."""
+    spec = importlib.util.spec_from_file_location("belarus_row_links", Path(__file__).resolve().parent / "plugins" / "row_links.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@rule
+def public_text_names_rows_that_exist(conn, locate):
+    """An id named in a title, description or note is that of a response or a source of the dataset, in full."""
+    if not has_table(conn, "responses") or not has_table(conn, "sources"):
+        return []
+    out = []
+    for table, columns in MENTION_TEXT.items():
+        if not has_table(conn, table):
+            continue
+        have = {r[1] for r in conn.execute(f'pragma table_info("{table}")')}
+        columns = [c for c in columns if c in have]
+        key = "id"
+        if not columns or key not in have:
+            continue
+        # (GLOB, in C, keeps only the texts with something shaped like an id: a year between hyphens, or "s-")
+        where = " or ".join(f"[{c}] glob '*-[12][09][0-9][0-9]-*' or [{c}] glob '*s-[a-z0-9]*-*'" for c in columns)
+        for row in conn.execute(f'select {key}, {", ".join(f"[{c}]" for c in columns)} from "{table}" where {where} '
+                                f'order by rowid'):
+            for col, text in zip(columns, row[1:]):
+                for name in row_links().mentions(text or ""):
+                    table_of = "sources" if name.startswith("s-") else "responses"
+                    if conn.execute(f"select 1 from {table_of} where id = ?", (name,)).fetchone():
+                        continue
+                    out.append(problem(locate, table, row[0], col,
+                                       f"{col}: names {name}, which is not the id of a {table_of[:-1]} here; write "
+                                       f"the full id of an existing one, or name it in words"))
     return out
 
 

@@ -289,6 +289,12 @@ CASES = {
                                          [("actors.csv:2:12:", "latitude and longitude go together")]),
     "rule: precision of a trigger's date": (lambda d: set_cell(d, "triggers.csv", 2, "date_precision", "month"),
                                             [("triggers.csv:2:4:", "has day precision")]),
+    "rule: a note naming a row that does not exist": (
+        lambda d: set_cell(d, "responses.csv", 3, "notes", "Follows xa-2020-10-02-title-one (see there)."),
+        [("responses.csv:3:20:", "names xa-2020-10-02-title-one, which is not the id of a response")]),
+    "rule: a designation naming a source that does not exist": (
+        lambda d: set_cell(d, "designations.csv", 2, "program", "Act 1 (date per s-gone-2021-source)"),
+        [("designations.csv:2:", "names s-gone-2021-source, which is not the id of a source")]),
     "several problems in several files": (lambda d: (set_cell(d, "responses.csv", 2, "binding", "maybe"),
                                                      set_cell(d, "sources.csv", 3, "url", "ftp://x.org/"),
                                                      set_cell(d, "actors.csv", 2, "name", "")),
