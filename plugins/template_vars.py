@@ -59,7 +59,18 @@ async def response_card(datasette, response_id):
     # Served by the partial index on (responds_to_id, date, id): no scan, already in order.
     answered_by = [dict(r) for r in (await db.execute(
         "select id, date, title from responses where responds_to_id = :id order by date, id", {"id": response_id})).rows]
-    return {**dict(row), "answered_by": answered_by}
+    # Who a listing round listed, as the jurisdiction's own list records them (designations.response_id: indexed).
+    listed = [dict(r) for r in (await db.execute("""
+        select d.target_id, t.name, t.target_type, t.role, d.listed_on, d.listed_on_basis, d.delisted_on
+        from designations d join targets t on t.id = d.target_id
+        where d.response_id = :id order by t.target_type, t.name limit :cap""",
+        {"id": response_id, "cap": LISTED_SHOWN + 1})).rows]
+    listed_count = len(listed) if len(listed) <= LISTED_SHOWN else (await db.execute(
+        "select count(*) from designations where response_id = :id", {"id": response_id})).first()[0]
+    return {**dict(row), "answered_by": answered_by, "listed": listed[:LISTED_SHOWN], "listed_count": listed_count}
+
+
+LISTED_SHOWN = 200  # a round's listings shown on its page; the rest are a click away (designations?response_id=)
 
 
 async def name_sources(db, row) -> list[dict]:

@@ -196,6 +196,24 @@ async def test_ids_named_in_notes_and_descriptions_link_to_their_rows(ds, built_
     assert '<a href="/belarus/responses/pl-2023-02-09-closes-bobrowniki-crossing">' in html
 
 
+async def test_a_listing_round_page_lists_who_it_listed(ds, built_db):
+    """A response with designations shows each listed person or entity, linked to its page, and how many; a response
+    without any shows no such section."""
+    import sqlite3
+    db = sqlite3.connect(built_db)
+    rid, n = db.execute("select response_id, count(*) from designations where response_id is not null "
+                        "group by response_id order by count(*) desc limit 1").fetchone()
+    html = (await get(ds, f"/belarus/responses/{rid}")).text
+    assert "Listed in this round" in html and f"{n} designations of this dataset" in html
+    targets = [t for (t,) in db.execute("select target_id from designations where response_id = ?", (rid,))]
+    shown = [t for t in targets if f'href="/belarus/targets/{t}"' in html]
+    assert len(shown) == min(len(targets), 200), (rid, len(shown), len(targets))
+    assert f'href="/belarus/designations?response_id={rid}"' in html
+    other, = db.execute("select id from responses where id not in (select response_id from designations "
+                        "where response_id is not null) limit 1").fetchone()
+    assert "Listed in this round" not in (await get(ds, f"/belarus/responses/{other}")).text
+
+
 async def test_filtered_json_and_csv_exports_contain_exactly_the_filtered_rows(ds, built_db):
     import sqlite3
     db = sqlite3.connect(built_db)
