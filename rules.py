@@ -600,12 +600,11 @@ def public_text_names_rows_that_exist(conn, locate):
             continue
         have = {r[1] for r in conn.execute(f'pragma table_info("{table}")')}
         columns = [c for c in columns if c in have]
-        key = "id"
-        if not columns or key not in have:
+        if not columns or "id" not in have:
             continue
         # (GLOB, in C, keeps only the texts with something shaped like an id: a year between hyphens, or "s-")
         where = " or ".join(f"[{c}] glob '*-[12][09][0-9][0-9]-*' or [{c}] glob '*s-[a-z0-9]*-*'" for c in columns)
-        for row in conn.execute(f'select {key}, {", ".join(f"[{c}]" for c in columns)} from "{table}" where {where} '
+        for row in conn.execute(f'select id, {", ".join(f"[{c}]" for c in columns)} from "{table}" where {where} '
                                 f'order by rowid'):
             for col, text in zip(columns, row[1:]):
                 for name in row_links().mentions(text or ""):

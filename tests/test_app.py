@@ -177,8 +177,8 @@ async def test_response_row_page_links_its_sources(ds, built_db):
 async def test_ids_named_in_notes_and_descriptions_link_to_their_rows(ds, built_db):
     """Every full id of a response or a source named in a note or a description is a link on the row page, and the
     page it leads to exists (the build refuses an id that is not in the data)."""
-    import re
     import sqlite3
+    import rules
     db = sqlite3.connect(built_db)
     named = [(rid, text) for rid, text in db.execute(
         "select id, coalesce(notes, '') || ' ' || description from responses "
@@ -186,7 +186,7 @@ async def test_ids_named_in_notes_and_descriptions_link_to_their_rows(ds, built_
     linked = 0
     for rid, text in named:
         html = (await get(ds, f"/belarus/responses/{rid}")).text
-        for name in re.findall(r"(?<![\w/.-])(?:s-[a-z0-9]+(?:-[a-z0-9]+)+|[a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?:19|20)[0-9]{2}-[a-z0-9]+(?:-[a-z0-9]+)*)(?![\w/-])", text):
+        for name in rules.row_links().mentions(text):
             table = "sources" if name.startswith("s-") else "responses"
             assert f'<a href="/belarus/{table}/{name}">{name}</a>' in html, (rid, name)
             assert (await get(ds, f"/belarus/{table}/{name}")).status_code == 200, name

@@ -251,20 +251,31 @@ def _doc_folds(docs: list[str], strip: bool) -> dict[int, set[str]]:
             for i, d in enumerate(docs, 1)}
 
 
-@pytest.mark.parametrize("tokenize", ["TEXT_TOKENIZE", "FTS_TOKENIZE"])
-@settings(max_examples=150, deadline=None)
-@given(st.lists(SEARCH_TEXT, min_size=1, max_size=8), st.lists(SEARCH_TEXT, max_size=3), st.data())
-def test_vocabulary_search_finds_what_folded_text_finds(tokenize, docs, extra, data):
-    import sqlite3
+def _indexed(tokenize: str, docs: list[str]) -> sqlite3.Connection:
+    """An FTS5 index `docs` of the texts (rowids 1, 2...) with the search vocabulary the build writes for it."""
     import sqlite_utils
     import search_index
-    import build
-    sf = search_index.search_fold
-    tokenize = getattr(build, tokenize)
     conn = sqlite3.connect(":memory:")
     conn.execute(f"create virtual table docs using fts5(body, tokenize = '{tokenize}')")
     conn.executemany("insert into docs (rowid, body) values (?, ?)", enumerate(docs, 1))
     search_index.build(sqlite_utils.Database(conn), {"docs": ("docs", ["body"], tokenize)})
+    return conn
+
+
+def _found(conn: sqlite3.Connection, search, q: str) -> set[int]:
+    """The rowids of `docs` that the search expression for q matches."""
+    return {r[0] for r in conn.execute("select rowid from docs where docs match ?", (search.search_fts(q),))}
+
+
+@pytest.mark.parametrize("tokenize", ["TEXT_TOKENIZE", "FTS_TOKENIZE"])
+@settings(max_examples=150, deadline=None)
+@given(st.lists(SEARCH_TEXT, min_size=1, max_size=8), st.lists(SEARCH_TEXT, max_size=3), st.data())
+def test_vocabulary_search_finds_what_folded_text_finds(tokenize, docs, extra, data):
+    import search_index
+    import build
+    sf = search_index.search_fold
+    tokenize = getattr(build, tokenize)
+    conn = _indexed(tokenize, docs)
     search = sf.Search(conn)
     compressing = sf.Search(conn)
     compressing.COMPRESS = 0  # every prefix written with the shortest prefixes that stand for its words
@@ -277,8 +288,7 @@ def test_vocabulary_search_finds_what_folded_text_finds(tokenize, docs, extra, d
         if not fold:
             continue
         want = {i for i, f in folds.items() if fold in f}
-        got = {r[0] for r in conn.execute("select rowid from docs where docs match ?", (search.search_fts(word),))}
-        assert got == want, (word, fold)
+        assert _found(conn, search, word) == want, (word, fold)
         n = data.draw(st.integers(1, len(word)))
         prefix = word[:n]
         term = sf.Term([prefix], True, False)
@@ -287,8 +297,7 @@ def test_vocabulary_search_finds_what_folded_text_finds(tokenize, docs, extra, d
         p = term.folded[0]
         want = {i for i, f in folds.items() if any(x.startswith(p) for x in f)}
         for s in (search, compressing):
-            got = {r[0] for r in conn.execute("select rowid from docs where docs match ?", (s.search_fts(prefix + "*"),))}
-            assert got == want, (prefix, p, s.search_fts(prefix + "*"))
+            assert _found(conn, s, prefix + "*") == want, (prefix, p, s.search_fts(prefix + "*"))
 
 
 # url_key and the clean-URL check skip urlsplit for plain URLs: they must give what the urlsplit path gives.
@@ -312,20 +321,14 @@ def test_url_key_of_a_plain_url_is_the_urlsplit_key(scheme, prefix, host, path):
 def test_a_prefix_is_written_short_only_when_its_letters_begin_no_other_word():
     """Search._compress writes a run of words as a prefix only when every indexed word with those letters is in the
     run: ya* (folded ia) stands for yak and yam, but not for yes (folded ies), so it cannot become "y"*."""
-    import sqlite3
-    import sqlite_utils
     import search_index
     import build
-    sf = search_index.search_fold
-    conn = sqlite3.connect(":memory:")
-    conn.execute(f"create virtual table docs using fts5(body, tokenize = '{build.TEXT_TOKENIZE}')")
-    conn.executemany("insert into docs (rowid, body) values (?, ?)", [(1, "yak"), (2, "yam"), (3, "yes"), (4, "iamb")])
-    search_index.build(sqlite_utils.Database(conn), {"docs": ("docs", ["body"], build.TEXT_TOKENIZE)})
-    search = sf.Search(conn)
+    conn = _indexed(build.TEXT_TOKENIZE, ["yak", "yam", "yes", "iamb"])
+    search = search_index.search_fold.Search(conn)
     search.COMPRESS = 0
 
     def found(q):
-        return {r[0] for r in conn.execute("select rowid from docs where docs match ?", (search.search_fts(q),))}
+        return _found(conn, search, q)
     assert found("ya*") == {1, 2, 4}
     assert '"y"*' not in search.search_fts("ya*")
     assert found("ye*") == {3}
@@ -337,18 +340,12 @@ def test_a_name_index_drops_diacritics_from_latin_letters_only():
     """The names are indexed without diacritics, but unicode61 removes them from Latin letters only: Ž is kept as z,
     so Ž and Z find each other; Cyrillic Ӝ (dzh) is kept as it is and folds as dz, so Ž, Z and Ж do not find it (a
     case Hypothesis found, once the reference was asked what the index keeps rather than what NFD strips)."""
-    import sqlite3
-    import sqlite_utils
     import search_index
     import build
-    sf = search_index.search_fold
-    conn = sqlite3.connect(":memory:")
-    conn.execute(f"create virtual table docs using fts5(body, tokenize = '{build.FTS_TOKENIZE}')")
-    conn.executemany("insert into docs (rowid, body) values (?, ?)", [(1, "Ž"), (2, "Ӝ"), (3, "Z"), (4, "dz")])
-    search_index.build(sqlite_utils.Database(conn), {"docs": ("docs", ["body"], build.FTS_TOKENIZE)})
-    search = sf.Search(conn)
+    conn = _indexed(build.FTS_TOKENIZE, ["Ž", "Ӝ", "Z", "dz"])
+    search = search_index.search_fold.Search(conn)
 
     def found(q):
-        return {r[0] for r in conn.execute("select rowid from docs where docs match ?", (search.search_fts(q),))}
+        return _found(conn, search, q)
     assert found("Ž") == found("z") == found("Ж") == {1, 3}
     assert found("Ӝ") == found("dz") == {2, 4}
