@@ -646,6 +646,13 @@ def last_day(date: str) -> dt.date:
     return (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def period(date: str) -> tuple[int, int]:
+    """The first and last day a date covers, as ordinals (a month-precision date spans its month; dates repeat
+    across rows, so each is worked out once)."""
+    return first_day(date).toordinal(), last_day(date).toordinal()
+
+
 def _prefix(ws: list[str], freq: dict[str, int]) -> set[tuple[str, int]]:
     """The rarest words of a title, enough that two titles alike at SIMILAR or more share one of them.
 
@@ -665,60 +672,99 @@ def _prefix(ws: list[str], freq: dict[str, int]) -> set[tuple[str, int]]:
     return {(w, n) for _, w, n in tokens[:keep]}
 
 
-def duplicate_pairs(conn) -> list[tuple[str, str, float]]:
+# Above this many comparisons per row on average, an actor's rows are swept through the index of their rarest words
+# (_prefix_sweep) instead of being compared with every row of the window (_window_sweep).
+WINDOW_LIMIT = 16
+
+
+def duplicate_pairs(conn, window_limit: float = WINDOW_LIMIT) -> list[tuple[str, str, float]]:
     """Same actor, dates within three days (a month-precision date spans its month), similar titles.
 
-    One actor at a time (rows sorted by actor, so only one actor's rows are in memory), swept in date order:
-    each row is compared only with the earlier ones whose period ends at most three days before it starts and
-    with which it shares one of its rarest words (see _prefix; rarity counted among the actor's titles, which is
-    a fixed order for every pair the actor's rows can make). The pairs found are exactly those a comparison of
-    every pair would find (tests/test_properties.py)."""
-    pairs = []
+    One actor at a time (rows sorted by actor, so only one actor's rows are in memory), swept in date order: each
+    row is compared only with the earlier ones whose period ends at most three days before it starts. Where an
+    actor has few rows in any such window (most actors: a few a week), each is compared with every one of them;
+    where it has many, only with those with which it shares one of its rarest words (see _prefix). Either way the
+    pairs found are exactly those a comparison of every pair would find (tests/test_properties.py runs both)."""
+    pairs: list[tuple[str, str, float]] = []
     # '+actor_id': sorted by SQLite, not read through the actor index (which would read the table out of order)
     rows_by_actor = itertools.groupby(conn.execute("select actor_id, id, date, title from responses order by +actor_id"),
                                       key=lambda r: r[0])
     for _, group in rows_by_actor:
-        acts, freq = [], collections.Counter()
-        for _, rid, date, title in group:
-            ws = words(title)
-            freq.update(ws)  # (counted in C)
-            acts.append((first_day(date).toordinal(), last_day(date).toordinal(), rid, ws))
-        acts.sort()
-        # token -> earlier rows with it in their prefix (an empty title has the token EMPTY: two empty titles are
-        # alike, an empty one and another are not); rows ending too early are dropped when their list is read
-        postings: dict[tuple, list] = {}
-        for first, last, rid, ws in acts:
-            prefix = _prefix(ws, freq) or EMPTY
-            candidates = {}
-            for token in prefix:
-                posted = postings.get(token)
-                if posted:
-                    if posted[0][0] < first - WITHIN_DAYS or posted[-1][0] < first - WITHIN_DAYS:
-                        posted[:] = [a for a in posted if a[0] >= first - WITHIN_DAYS]
-                    for a in posted:
-                        if a[0] >= first - WITHIN_DAYS:
-                            candidates[a[1]] = a
-            distinct = frozenset(ws)
-            repeats, size = len(ws) - len(distinct), len(ws)
-            entry = (last, rid, ws, distinct, repeats)
-            for token in prefix:
-                postings.setdefault(token, []).append(entry)
-            matcher = None
-            for _, other, ows, odistinct, orepeats in candidates.values():
-                # difflib's ratio is 2·M/T, M at most the distinct words both have plus the repeats of either: a
-                # pair whose bound is under SIMILAR cannot be alike (a set intersection, in C, before difflib)
-                total = size + len(ows)
-                if total and 2 * (len(distinct & odistinct) + min(repeats, orepeats)) < SIMILAR * total:
-                    continue
-                if matcher is None:
-                    matcher = difflib.SequenceMatcher(None, b=ws)
-                matcher.set_seq1(ows)
-                if matcher.real_quick_ratio() >= SIMILAR and matcher.quick_ratio() >= SIMILAR:
-                    # the earlier id first, as similar(a, b) compares them (difflib is not always symmetric)
-                    s = matcher.ratio() if other < rid else difflib.SequenceMatcher(None, ws, ows).ratio()
-                    if s >= SIMILAR:
-                        pairs.append((*sorted((other, rid)), s))
+        acts = sorted((*period(date), rid, words(title)) for _, rid, date, title in group)
+        if _window_work(acts) <= window_limit * len(acts):
+            _window_sweep(acts, pairs)
+        else:
+            _prefix_sweep(acts, pairs)
     return sorted(pairs)
+
+
+def _window_work(acts: list[tuple]) -> int:
+    """How many comparisons _window_sweep would make: for each row, the earlier rows whose period ends at most three
+    days before it starts (every row that ends earlier than that also starts earlier, so it is an earlier row)."""
+    lasts = sorted(a[1] for a in acts)
+    return sum(i - bisect.bisect_left(lasts, a[0] - WITHIN_DAYS) for i, a in enumerate(acts))
+
+
+def _window_sweep(acts: list[tuple], pairs: list) -> None:
+    """Each row against every earlier row whose period ends at most three days before it starts."""
+    window: list[tuple] = []
+    for first, last, rid, ws in acts:
+        if window:
+            window = [a for a in window if a[0] >= first - WITHIN_DAYS]
+        entry = _entry(last, rid, ws)
+        _alike(window, entry, pairs)
+        window.append(entry)
+
+
+def _prefix_sweep(acts: list[tuple], pairs: list) -> None:
+    """Each row against the earlier rows of its window that share one of its rarest words."""
+    freq: collections.Counter = collections.Counter()
+    for a in acts:
+        freq.update(a[3])  # (counted in C)
+    # token -> earlier rows with it in their prefix (an empty title has the token EMPTY: two empty titles are
+    # alike, an empty one and another are not); rows ending too early are dropped when their list is read
+    postings: dict[tuple, list] = {}
+    for first, last, rid, ws in acts:
+        prefix = _prefix(ws, freq) or EMPTY
+        candidates = {}
+        for token in prefix:
+            posted = postings.get(token)
+            if posted:
+                if posted[0][0] < first - WITHIN_DAYS or posted[-1][0] < first - WITHIN_DAYS:
+                    posted[:] = [a for a in posted if a[0] >= first - WITHIN_DAYS]
+                for a in posted:
+                    if a[0] >= first - WITHIN_DAYS:
+                        candidates[a[1]] = a
+        entry = _entry(last, rid, ws)
+        for token in prefix:
+            postings.setdefault(token, []).append(entry)
+        _alike(candidates.values(), entry, pairs)
+
+
+def _entry(last: int, rid: str, ws: list[str]) -> tuple:
+    distinct = frozenset(ws)
+    return last, rid, ws, distinct, len(ws) - len(distinct)
+
+
+def _alike(candidates, entry: tuple, pairs: list) -> None:
+    """The candidates whose titles are alike at SIMILAR or more to the entry's, added to pairs."""
+    _, rid, ws, distinct, repeats = entry
+    size = len(ws)
+    matcher = None
+    for _, other, ows, odistinct, orepeats in candidates:
+        # difflib's ratio is 2·M/T, M at most the distinct words both have plus the repeats of either: a
+        # pair whose bound is under SIMILAR cannot be alike (a set intersection, in C, before difflib)
+        total = size + len(ows)
+        if total and 2 * (len(distinct & odistinct) + min(repeats, orepeats)) < SIMILAR * total:
+            continue
+        if matcher is None:
+            matcher = difflib.SequenceMatcher(None, b=ws)
+        matcher.set_seq1(ows)
+        if matcher.real_quick_ratio() >= SIMILAR and matcher.quick_ratio() >= SIMILAR:
+            # the earlier id first, as similar(a, b) compares them (difflib is not always symmetric)
+            s = matcher.ratio() if other < rid else difflib.SequenceMatcher(None, ws, ows).ratio()
+            if s >= SIMILAR:
+                pairs.append((*sorted((other, rid)), s))
 
 
 EMPTY = {("", 0)}

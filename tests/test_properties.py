@@ -119,8 +119,9 @@ def test_fast_and_detailed_checks_agree(data):
         assert fast_ok == (not detailed), detailed
 
 
-# The duplicates rule (rules.duplicate_pairs) sweeps each actor's responses in date order and compares only rows
-# that share one of their rarest title words: it must find exactly the pairs a comparison of every pair finds.
+# The duplicates rule (rules.duplicate_pairs) sweeps each actor's responses in date order, comparing each row with
+# the earlier rows of its window, or, for an actor with crowded windows, only with those that share one of its rarest
+# title words: either way it must find exactly the pairs a comparison of every pair finds.
 def all_pairs(conn):
     import rules
     by_actor = {}
@@ -154,7 +155,10 @@ def test_duplicate_sweep_finds_exactly_the_pairs_of_all_pairs(rows):
     conn = sqlite3.connect(":memory:")
     conn.execute("create table responses (id text primary key, actor_id text, date text, title text)")
     conn.executemany("insert into responses values (?, ?, ?, ?)", [(f"r{i:02d}", *r) for i, r in enumerate(rows)])
-    assert rules.duplicate_pairs(conn) == all_pairs(conn)
+    expected = all_pairs(conn)
+    assert rules.duplicate_pairs(conn, window_limit=0) == expected  # every actor through the rarest words
+    assert rules.duplicate_pairs(conn, window_limit=float("inf")) == expected  # every row against its window
+    assert rules.duplicate_pairs(conn) == expected
 
 
 # public_text_is_for_readers reads with its regular expressions only the texts that contain one of its anchors:
