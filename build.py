@@ -900,6 +900,45 @@ def detailed_problems(pkg: dict, data_dir: Path, period) -> list[Problem]:
 PARALLEL = (os.cpu_count() or 1) >= 2 and os.environ.get("BUILD_PARALLEL", "1") != "0"
 
 
+class Child:
+    """A function run in a forked process of its own (a second loader, the rules, the summaries). It shares nothing
+    with this process once started (no lock, no SQLite mutex: a thread running SQL would contend with this one), and
+    sends back what the function returned: result() gives ("ok", value), ("flagged", Problem) when it raised Flagged,
+    or ("error", message)."""
+
+    def __init__(self, name: str, target, *args, nice: int = 0):
+        import multiprocessing
+        ctx = multiprocessing.get_context("fork")
+        self.receive, send = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=self._run, args=(send, nice, target, args), name=name, daemon=True)
+        self.process.start()
+        send.close()
+
+    @staticmethod
+    def _run(send, nice: int, target, args) -> None:
+        try:
+            if nice:
+                os.nice(nice)
+            send.send(("ok", target(*args)))
+        except Flagged as flagged:
+            send.send(("flagged", flagged.problem))
+        except BaseException as e:
+            send.send(("error", f"{type(e).__name__}: {e}"))
+
+    def result(self) -> tuple[str, object]:
+        try:
+            outcome, payload = self.receive.recv()
+        except EOFError:
+            outcome, payload = "error", f"the process ended without an answer (exit code {self.process.exitcode})"
+        self.process.join()
+        return outcome, payload
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+
+
 def split_resources(pkg: dict, data_dir: Path) -> tuple[list[dict], list[dict]]:
     """Two groups of resources with about as many bytes of CSV each: the largest file in the first."""
     def size(res):
@@ -914,26 +953,21 @@ def split_resources(pkg: dict, data_dir: Path) -> tuple[list[dict], list[dict]]:
     return groups
 
 
-def _load_part(pkg: dict, data_dir: Path, period, aux: Path, names: list[str], send) -> None:
-    """In a second process: load (and index) some tables into their own database file, then report."""
-    try:
-        db = sqlite_utils.Database(sqlite3.connect(aux, check_same_thread=False))
-        tune(db.conn)
-        db.execute(f"pragma cache_size = -{CACHE_KIB // 2}")  # the two processes together stay well under 1 GB
-        for res in creation_order(pkg):
-            create_table(db, res)
-        part = [r for r in pkg["resources"] if r["name"] in names]
-        fast = FastLoader(pkg, data_dir, db.conn, period)
-        fast.run(part, finish=False)
-        for res in part:
-            index_table(db, res)
-        db.conn.commit()
-        db.close()
-        send.send(("ok", fast.state()))
-    except Flagged as flagged:
-        send.send(("flagged", flagged.problem))
-    except BaseException as e:
-        send.send(("error", f"{type(e).__name__}: {e}"))
+def _load_part(pkg: dict, data_dir: Path, period, aux: Path, names: list[str]) -> dict:
+    """In a second process: load (and index) some tables into their own database file; what it learnt."""
+    db = sqlite_utils.Database(sqlite3.connect(aux, check_same_thread=False))
+    tune(db.conn)
+    db.execute(f"pragma cache_size = -{CACHE_KIB // 2}")  # the two processes together stay well under 1 GB
+    for res in creation_order(pkg):
+        create_table(db, res)
+    part = [r for r in pkg["resources"] if r["name"] in names]
+    fast = FastLoader(pkg, data_dir, db.conn, period)
+    fast.run(part, finish=False)
+    for res in part:
+        index_table(db, res)
+    db.conn.commit()
+    db.close()
+    return fast.state()
 
 
 def load_parallel(pkg: dict, data_dir: Path, db: sqlite3.Connection, period, aux: Path) -> FastLoader:
@@ -941,33 +975,22 @@ def load_parallel(pkg: dict, data_dir: Path, db: sqlite3.Connection, period, aux
     both build the indexes of what they loaded; then SQLite copies the second file's tables and indexes in
     (INSERT ... SELECT * between identical tables copies records and index entries as they are), and the checks
     across tables run on the whole."""
-    import multiprocessing
     mine, theirs = split_resources(pkg, data_dir)
     fast = FastLoader(pkg, data_dir, db, period)
     if not theirs:
         fast.run()
         return fast
     aux.unlink(missing_ok=True)
-    ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_load_part, args=(pkg, data_dir, period, aux, [r["name"] for r in theirs], send),
-                        name="build-loader", daemon=True)
-    child.start()
-    send.close()
+    child = Child("build-loader", _load_part, pkg, data_dir, period, aux, [r["name"] for r in theirs])
     try:
         try:
             fast.run(mine, finish=False)
             for res in mine:
                 index_table(sqlite_utils.Database(db), res)
         except BaseException:
-            child.terminate()  # this part is wrong already: the Loader will name every problem anyway
-            child.join()
+            child.stop()  # this part is wrong already: the Loader will name every problem anyway
             raise
-        try:
-            outcome, payload = receive.recv()
-        except EOFError:
-            outcome, payload = "error", f"the loader process ended without an answer (exit code {child.exitcode})"
-        child.join()
+        outcome, payload = child.result()
         if outcome == "flagged":
             raise Flagged(payload.path, payload.line, payload.column, payload.message)
         if outcome != "ok":
@@ -1029,45 +1052,31 @@ class RulesProcess:
     Nothing is published before result() has said that no rule found a problem."""
 
     def __init__(self, db_path: Path, loader: FastLoader, names: set[str] | None = None):
-        import multiprocessing
-        ctx = multiprocessing.get_context("fork")
-        self.receive, send = ctx.Pipe(duplex=False)
-        self.child = ctx.Process(target=self._run, args=(db_path, loader, send, names), name="build-rules",
-                                 daemon=True)
-        self.child.start()
-        send.close()
+        # (niced: the build's own process goes first, the rules fill the time it leaves)
+        self.child = Child("build-rules", self._run, db_path, loader, names, nice=10)
 
     @staticmethod
-    def _run(db_path: Path, loader: FastLoader, send, names: set[str] | None) -> None:
-        try:
-            os.nice(10)  # the build's own process goes first: the rules fill the time it leaves
-            conn = sqlite3.connect(db_path)
-            # Half for the tables, half for the rules' temporary tables (with SQLite's default of 2 MB for those,
-            # the rules read a temporary file about a million times at 200k responses).
-            conn.execute(f"pragma cache_size = -{CACHE_KIB // 4}")
-            conn.execute(f"pragma temp.cache_size = -{CACHE_KIB // 4}")
-            loader.db = conn  # locate() asks this connection, not the one inherited from the parent
-            with no_gc():
-                problems = rules.check(conn, loader.locate, names)
-            send.send(("ok", problems, rules.TIMES))
-        except BaseException as e:
-            send.send(("error", f"{type(e).__name__}: {e}", {}))
+    def _run(db_path: Path, loader: FastLoader, names: set[str] | None) -> tuple[list[Problem], dict]:
+        conn = sqlite3.connect(db_path)
+        # Half for the tables, half for the rules' temporary tables (with SQLite's default of 2 MB for those,
+        # the rules read a temporary file about a million times at 200k responses).
+        conn.execute(f"pragma cache_size = -{CACHE_KIB // 4}")
+        conn.execute(f"pragma temp.cache_size = -{CACHE_KIB // 4}")
+        loader.db = conn  # locate() asks this connection, not the one inherited from the parent
+        with no_gc():
+            problems = rules.check(conn, loader.locate, names)
+        return problems, rules.TIMES
 
     def result(self) -> list[Problem]:
-        try:
-            outcome, payload, times = self.receive.recv()
-        except EOFError:
-            outcome, payload, times = "error", f"the rules process ended without an answer (exit code {self.child.exitcode})", {}
-        self.child.join()
-        rules.TIMES.update(times)
+        outcome, payload = self.child.result()
         if outcome != "ok":
             raise RuntimeError(f"rules.py could not be run: {payload}")
-        return payload
+        problems, times = payload
+        rules.TIMES.update(times)
+        return problems
 
     def stop(self) -> None:
-        if self.child.is_alive():
-            self.child.terminate()
-        self.child.join()
+        self.child.stop()
 
 
 def validate(data_dir: Path, datapackage: Path = ROOT / "datapackage.json", today: dt.date | None = None,
@@ -1192,27 +1201,43 @@ def build_summaries(db, queries_file: Path = QUERIES_FILE, schema: str = "main")
     return made
 
 
-class SummaryBuilder(threading.Thread):
-    """build_summaries on its own connection, into a side database file: it runs while the main connection writes
-    the search index (SQLite does the work outside Python's lock), then copy_into() moves the tables in."""
+class SummaryBuilder:
+    """build_summaries on its own connection in a process of its own, into a side database file: it runs while the
+    main connection writes the search index, then copy_into() moves the tables in. (A thread would share SQLite's
+    process-wide mutexes with the search index: at 200k responses the index then took a fifth longer.)"""
 
     def __init__(self, db_path: Path, aux_path: Path, queries_file: Path = QUERIES_FILE):
-        super().__init__(name="build-summaries", daemon=True)
         self.db_path, self.aux_path, self.queries_file = db_path, aux_path, queries_file
         self.made: list[str] = []
         self.error: BaseException | None = None
+        self.child: Child | None = None
 
-    def run(self) -> None:
-        try:
-            conn = sqlite3.connect(self.db_path)
-            conn.execute(f"pragma cache_size = -{CACHE_KIB // 2}")
-            conn.execute("attach database ? as side", (str(self.aux_path),))
-            conn.execute("pragma side.journal_mode = off")
-            self.made = build_summaries(conn, self.queries_file, schema="side")
-            conn.commit()
-            conn.close()
-        except BaseException as e:
-            self.error = e
+    def start(self) -> None:
+        self.child = Child("build-summaries", self._run, self.db_path, self.aux_path, self.queries_file)
+
+    @staticmethod
+    def _run(db_path: Path, aux_path: Path, queries_file: Path) -> list[str]:
+        conn = sqlite3.connect(db_path)
+        conn.execute(f"pragma cache_size = -{CACHE_KIB // 2}")
+        conn.execute("attach database ? as side", (str(aux_path),))
+        conn.execute("pragma side.journal_mode = off")
+        made = build_summaries(conn, queries_file, schema="side")
+        conn.commit()
+        conn.close()
+        return made
+
+    def join(self) -> None:
+        if self.child is None:
+            return
+        outcome, payload = self.child.result()
+        if outcome == "ok":
+            self.made = payload
+        else:
+            self.error = RuntimeError(f"the summary tables could not be built: {payload}")
+
+    def stop(self) -> None:
+        if self.child is not None:
+            self.child.stop()
 
     def copy_into(self, db: sqlite_utils.Database) -> None:
         if self.error is not None:
@@ -1384,19 +1409,22 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
 
 
 def build_the_rest(pkg: dict, db: sqlite_utils.Database, tmp: Path, aux: Path) -> None:
-    """Everything after the load: indexes, summaries (on a second connection), search indexes, views, dataset_info."""
+    """Everything after the load: indexes, summaries (in a second process), search indexes, views, dataset_info."""
     with phase("indexes left after the load"):
         for res in pkg["resources"]:
             index_table(db, res)  # (those the parallel load indexed already are left as they are)
     db.conn.commit()
     summaries = SummaryBuilder(tmp, aux)
+    db.conn.commit()  # (nothing is held open across the fork)
     summaries.start()
     try:
         with phase("search indexes (summaries beside them)"), no_gc():
             build_search(db)
-    finally:
-        with phase("summaries, after the search indexes"):
-            summaries.join()
+    except BaseException:
+        summaries.stop()
+        raise
+    with phase("summaries, after the search indexes"):
+        summaries.join()
     with phase("summaries copied in"):
         summaries.copy_into(db)
     for name, sql in VIEWS.items():
