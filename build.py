@@ -971,10 +971,11 @@ def _load_part(pkg: dict, data_dir: Path, period, aux: Path, names: list[str]) -
 
 
 def load_parallel(pkg: dict, data_dir: Path, db: sqlite3.Connection, period, aux: Path) -> FastLoader:
-    """FastLoader over two processes: this one loads the largest file, a second one the others into `aux`,
-    both build the indexes of what they loaded; then SQLite copies the second file's tables and indexes in
-    (INSERT ... SELECT * between identical tables copies records and index entries as they are), and the checks
-    across tables run on the whole."""
+    """FastLoader over two processes: this one loads the largest file, a second one the others into `aux` and
+    indexes them (it has time to: the largest file takes longer); then SQLite copies the second file's tables and
+    indexes in (INSERT ... SELECT * between identical tables copies records and index entries as they are), and the
+    checks across tables run on the whole. The largest file's indexes are left for later (build_the_rest), when the
+    rules already run beside them: nothing before needs them."""
     mine, theirs = split_resources(pkg, data_dir)
     fast = FastLoader(pkg, data_dir, db, period)
     if not theirs:
@@ -985,8 +986,6 @@ def load_parallel(pkg: dict, data_dir: Path, db: sqlite3.Connection, period, aux
     try:
         try:
             fast.run(mine, finish=False)
-            for res in mine:
-                index_table(sqlite_utils.Database(db), res)
         except BaseException:
             child.stop()  # this part is wrong already: the Loader will name every problem anyway
             raise
