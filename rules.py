@@ -274,9 +274,11 @@ def _suffixes(host: str) -> list[str]:
 
 
 def official_domain(host: str, domains: list[dict]) -> dict | None:
-    """The most specific listed domain the host belongs to."""
-    by_domain = _indexed(domains, lambda ds: {d["domain"]: d for d in reversed(ds)})
-    return next((by_domain[s] for s in _suffixes(host) if s in by_domain), None)
+    """The most specific listed domain the host belongs to (worked out once per host: many sources share one)."""
+    by_domain, known = _indexed(domains, lambda ds: ({d["domain"]: d for d in reversed(ds)}, {}))
+    if host not in known:
+        known[host] = next((by_domain[s] for s in _suffixes(host) if s in by_domain), None)
+    return known[host]
 
 
 class _Refusals:
@@ -292,12 +294,16 @@ class _Refusals:
         except re.error:  # (a pattern with its own global flags cannot be joined)
             self.any_regex = None
         self.cache: dict[str, dict | None] = {}
+        self.by_host: dict[str, list[int]] = {}  # host -> the host patterns that refuse it (many URLs share a host)
 
     def __call__(self, url: str) -> dict | None:
         """The first pattern in the list's order that refuses the URL, as a loop over the list would find it."""
         if url in self.cache:
             return self.cache[url]
-        found = [self.hosts[s] for s in _suffixes(host_of(url)) if s in self.hosts]
+        host = host_of(url)
+        if host not in self.by_host:
+            self.by_host[host] = [self.hosts[s] for s in _suffixes(host) if s in self.hosts]
+        found = list(self.by_host[host])
         if self.regexes and (self.any_regex is None or self.any_regex.search(url)):
             found += [i for i, rx in self.regexes if rx.search(url)]
         hit = self.cache[url] = self.patterns[min(found)] if found else None
