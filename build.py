@@ -1045,6 +1045,9 @@ def rule_groups() -> list[set[str]]:
     return [names & SLOW_RULES, names - SLOW_RULES]
 
 
+SCHEMA_RETRIES = 3  # runs of the rules when the build's process changes the schema under them (RulesProcess)
+
+
 class RulesProcess:
     """Some rules of rules.py (or all) in a process of their own, reading the loaded database (write-ahead log: it
     reads the tables as loaded while the build's process writes the indexes, the search indexes and the summaries).
@@ -1056,15 +1059,25 @@ class RulesProcess:
 
     @staticmethod
     def _run(db_path: Path, loader: FastLoader, names: set[str] | None) -> tuple[list[Problem], dict]:
-        conn = sqlite3.connect(db_path)
-        # Half for the tables, half for the rules' temporary tables (with SQLite's default of 2 MB for those,
-        # the rules read a temporary file about a million times at 200k responses).
-        conn.execute(f"pragma cache_size = -{CACHE_KIB // 4}")
-        conn.execute(f"pragma temp.cache_size = -{CACHE_KIB // 4}")
-        loader.db = conn  # locate() asks this connection, not the one inherited from the parent
-        with no_gc():
-            problems = rules.check(conn, loader.locate, names)
-        return problems, rules.TIMES
+        for attempt in range(SCHEMA_RETRIES):
+            conn = sqlite3.connect(db_path)
+            # Half for the tables, half for the rules' temporary tables (with SQLite's default of 2 MB for those,
+            # the rules read a temporary file about a million times at 200k responses).
+            conn.execute(f"pragma cache_size = -{CACHE_KIB // 4}")
+            conn.execute(f"pragma temp.cache_size = -{CACHE_KIB // 4}")
+            loader.db = conn  # locate() asks this connection, not the one inherited from the parent
+            try:
+                with no_gc():
+                    problems = rules.check(conn, loader.locate, names)
+                return problems, rules.TIMES
+            except sqlite3.OperationalError as e:
+                # SQLite prepares a statement again when the schema changed since it was prepared, a limited number
+                # of times in a row: on a tiny database, the build's own process can change the schema faster. The
+                # rules only read the tables (their temporary tables belong to the connection): run them again.
+                if "schema has changed" not in str(e) or attempt == SCHEMA_RETRIES - 1:
+                    raise
+            finally:
+                conn.close()
 
     def result(self) -> list[Problem]:
         outcome, payload = self.child.result()
@@ -1410,9 +1423,12 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
 def build_the_rest(pkg: dict, db: sqlite_utils.Database, tmp: Path, aux: Path) -> None:
     """Everything after the load: indexes, summaries (in a second process), search indexes, views, dataset_info."""
     with phase("indexes left after the load"):
+        # In one transaction: the rules, already running in their processes, see the schema change once, not once
+        # per index (each change makes them prepare their statements again).
+        db.conn.execute("begin")
         for res in pkg["resources"]:
             index_table(db, res)  # (those the parallel load indexed already are left as they are)
-    db.conn.commit()
+        db.conn.commit()
     summaries = SummaryBuilder(tmp, aux)
     db.conn.commit()  # (nothing is held open across the fork)
     summaries.start()
