@@ -1256,7 +1256,9 @@ class SummaryBuilder:
             raise self.error
         if not self.made:
             return
+        db.conn.commit()
         db.execute("attach database ? as side", (str(self.aux_path),))
+        db.conn.execute("begin")  # one schema change for the rules still running, not one per table
         for name in self.made:  # same columns and declared types, rows in the same order
             db.execute(f"create table [{name}] as select * from side.[{name}] order by rowid")
         db.conn.commit()
