@@ -498,7 +498,10 @@ WORKING_NOTES = re.compile(
     # what was read or checked while the row was made ("not stated on the pages read", "text not read"): the reader
     # needs what the sources cited say or do not say
     r"(?:pages?|sources?|texts?) read|(?:was|were|text|statement|page) not read|should be checked|"
-    r"(?:was|were) not used because)\b", re.I)
+    r"(?:was|were) not used because|"
+    # instructions to whoever codes the row ("Keep 9 Aug as the date", "Consider type 'statement'"): the reader needs
+    # what was decided and why
+    r"keep [0-9]{1,2} [a-z]+ as|consider (?:type|kind|coding|recoding)|treat the (?:year|date|month|day) as)\b", re.I)
 
 
 # Every match of WORKING_NOTES contains one of NOTE_ANCHORS once lower-cased, every match of TITLE_NOTES one of
@@ -508,7 +511,8 @@ WORKING_NOTES = re.compile(
 # against random matches of each expression.
 UNICODE_CASE = ("ı", "ſ", "\u0307")
 NOTE_ANCHORS = ("round ", "in main", "tool", "todo", "fixme", "helper", "corpus", "excerpt", "slice", "brief",
-                "lead ", "source id", "title from url", " read", "checked", "not used", *UNICODE_CASE)
+                "lead ", "source id", "title from url", " read", "checked", "not used", "keep ", "consider",
+                "treat the", *UNICODE_CASE)
 TITLE_ANCHORS = ("title", "headline", "shown", "url", *UNICODE_CASE)
 
 

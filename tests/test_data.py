@@ -375,6 +375,8 @@ RULE_CASES = {
                               "responses.csv:3:20:", "is about how the data was made"),
     "working note in a description": (lambda d: set_cells(d, "responses.csv", 3, description="The OEIL source id already exists in main."),
                                       "responses.csv:3:7:", "is about how the data was made"),
+    "an instruction to whoever codes the row": (lambda d: set_cells(d, "responses.csv", 3, notes="Keep 9 Aug as announcement date."),
+                                                "responses.csv:3:20:", "is about how the data was made"),
     "how a source's title was read, as its title": (lambda d: set_cells(d, "sources.csv", 2, title="Source one (title from URL)"),
                                                     "sources.csv:2:3:", "is about how the title was read"),
     "a title that says no title was shown": (lambda d: set_cells(d, "sources.csv", 2, title="Source one (headline inferred from URL)"),
