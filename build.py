@@ -1221,7 +1221,6 @@ class SummaryBuilder:
     def __init__(self, db_path: Path, aux_path: Path, queries_file: Path = QUERIES_FILE):
         self.db_path, self.aux_path, self.queries_file = db_path, aux_path, queries_file
         self.made: list[str] = []
-        self.error: BaseException | None = None
         self.child: Child | None = None
 
     def start(self) -> None:
@@ -1242,18 +1241,15 @@ class SummaryBuilder:
         if self.child is None:
             return
         outcome, payload = self.child.result()
-        if outcome == "ok":
-            self.made = payload
-        else:
-            self.error = RuntimeError(f"the summary tables could not be built: {payload}")
+        if outcome != "ok":
+            raise RuntimeError(f"the summary tables could not be built: {payload}")
+        self.made = payload
 
     def stop(self) -> None:
         if self.child is not None:
             self.child.stop()
 
     def copy_into(self, db: sqlite_utils.Database) -> None:
-        if self.error is not None:
-            raise self.error
         if not self.made:
             return
         db.conn.commit()
@@ -1382,9 +1378,9 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
             create_table(db, res)
         part = output.with_name(f".{output.name}.part-{os.getpid()}")
         loader = load_checked(pkg, data_dir, db.conn, period_of(pkg, today), aux=part, run_rules=not PARALLEL)
-        # The rules and the summaries only read the tables: two more processes check the rules and a second
-        # connection computes the summaries into a side file while this one writes the indexes and the search
-        # indexes (write-ahead log: a reader sees the tables as they are, a writer goes on).
+        # The rules and the summaries only read the tables: two more processes check the rules and another computes
+        # the summaries into a side file while this one writes the indexes and the search indexes (write-ahead log:
+        # a reader sees the tables as they are, a writer goes on).
         db.conn.commit()
         db.execute("pragma journal_mode = wal")
         checkers = []
@@ -1432,8 +1428,7 @@ def build_the_rest(pkg: dict, db: sqlite_utils.Database, tmp: Path, aux: Path) -
             index_table(db, res)  # (those the parallel load indexed already are left as they are)
         db.conn.commit()
     summaries = SummaryBuilder(tmp, aux)
-    db.conn.commit()  # (nothing is held open across the fork)
-    summaries.start()
+    summaries.start()  # (the indexes are committed: nothing is held open across the fork)
     try:
         with phase("search indexes (summaries beside them)"), no_gc():
             build_search(db)
