@@ -4,7 +4,7 @@ import sys
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "bench"))  # load.py, synth.py
+sys.path.insert(0, str(ROOT / "bench"))  # load.py, synth.py, floor.py
 from load import datasette_server, run_load, run_load_raw  # noqa: E402
 
 
@@ -54,6 +54,20 @@ def test_synthetic_set_follows_the_schema_and_builds(tmp_path):
             if fld.get("constraints", {}).get("required"):
                 assert db.execute(f'select count(*) from "{res["name"]}" where [{fld["name"]}] is null').fetchone() == (0,)
     assert (out.parent / "downloads" / "manifest.json").exists()
+    # The floor of our outputs (bench/floor.py) writes the same database from the built rows: the same tables,
+    # indexes, search indexes, summaries and views, with the same number of rows in each table.
+    import floor
+    floor_db = tmp_path / "floor.db"
+    floor.main(out, floor_db)
+    fl = sqlite3.connect(floor_db)
+    objects = "select type, name from sqlite_master order by type, name"
+    assert fl.execute(objects).fetchall() == db.execute(objects).fetchall()
+    for (name,) in db.execute("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'"):
+        assert fl.execute(f"select count(*) from [{name}]").fetchone() == db.execute(f"select count(*) from [{name}]").fetchone(), name
+    word = db.execute("select substr(title, 1, instr(title, ' ') - 1) from responses order by rowid limit 1").fetchone()[0]
+    found = "select count(*) from responses_fts where responses_fts match ?"
+    assert 0 < fl.execute(found, [word]).fetchone()[0] == db.execute(found, [word]).fetchone()[0]
+    assert not list(tmp_path.glob(".floor.db*"))
 
 
 def test_synthetic_set_follows_a_changed_schema(tmp_path):
