@@ -501,7 +501,14 @@ WORKING_NOTES = re.compile(
     r"(?:was|were) not used because|"
     # instructions to whoever codes the row ("Keep 9 Aug as the date", "Consider type 'statement'"): the reader needs
     # what was decided and why
-    r"keep [0-9]{1,2} [a-z]+ as|consider (?:type|kind|coding|recoding)|treat the (?:year|date|month|day) as)\b", re.I)
+    r"keep [0-9]{1,2} [a-z]+ as|consider (?:type|kind|coding|recoding)|treat the (?:year|date|month|day) as|"
+    # how the sources were looked for ("not found in the index", "no official page found", "within search budget"):
+    # the reader needs which page is not among the sources, or what the sources cited do not state
+    r"search (?:budget|index)|(?:found|not) in the (?:search )?index|"
+    r"(?:pages?|originals?|statements?|texts?|decisions?|releases?|sources?|listings?|dates?|numbers?) (?:was |were )?"
+    r"not (?:found|located)|"
+    r"(?:only|no) (?:[\w.]+ ){0,4}(?:pages?|reprints?|reposts?|reports?|listings?|dates?|originals?|texts?|releases?|"
+    r"sources?)(?: [\w.]+){0,3} (?:was |were )?found)\b", re.I)
 
 
 # Every match of WORKING_NOTES contains one of NOTE_ANCHORS once lower-cased, every match of TITLE_NOTES one of
@@ -512,7 +519,7 @@ WORKING_NOTES = re.compile(
 UNICODE_CASE = ("ı", "ſ", "\u0307")
 NOTE_ANCHORS = ("round ", "in main", "tool", "todo", "fixme", "helper", "corpus", "excerpt", "slice", "brief",
                 "lead ", "source id", "title from url", " read", "checked", "not used", "keep ", "consider",
-                "treat the", *UNICODE_CASE)
+                "treat the", "search ", "index", "found", "located", *UNICODE_CASE)
 TITLE_ANCHORS = ("title", "headline", "shown", "url", *UNICODE_CASE)
 
 
@@ -551,6 +558,14 @@ def public_text_is_for_readers(conn, locate):
             if m:
                 out.append(problem(locate, "responses", rid, col,
                                    f"{col}: {m.group(0)!r} is about how the data was made; say what a reader needs"))
+    for table in ("targets", "designations"):  # their notes are shown on their pages too
+        for batch in batches(conn, f"select id, notes from {table} where notes is not null and notes != ''"):
+            for i in anchored([n for _, n in batch], NOTE_ANCHORS):
+                key, text = batch[i]
+                m = WORKING_NOTES.search(text)
+                if m:
+                    out.append(problem(locate, table, key, "notes",
+                                       f"notes: {m.group(0)!r} is about how the data was made; say what a reader needs"))
     for batch in batches(conn, "select id, title from sources"):
         titles = [(sid, title) for sid, title in batch if title]
         for i in anchored([t for _, t in titles], NOTE_ANCHORS + TITLE_ANCHORS):
