@@ -501,10 +501,14 @@ WORKING_NOTES = re.compile(
     r"(?:was|were) not used because|"
     # instructions to whoever codes the row ("Keep 9 Aug as the date", "Consider type 'statement'"): the reader needs
     # what was decided and why
-    r"keep [0-9]{1,2} [a-z]+ as|consider (?:type|kind|coding|recoding)|treat the (?:year|date|month|day) as|"
-    # how the sources were looked for ("not found in the index", "no official page found", "within search budget"):
-    # the reader needs which page is not among the sources, or what the sources cited do not state
-    r"search (?:budget|index)|(?:found|not) in the (?:search )?index|"
+    r"keep [0-9]{1,2} [a-z]+ as|consider (?:type|kind|coding|recoding)|treat the (?:year|date|month|day) as)\b", re.I)
+
+# How the sources were looked for ("not found in the index", "no official page found", "within search budget"): the
+# reader needs which page is not among the sources, or what the sources cited do not state. ("No bomb was found" is
+# a fact, not a search: the page, text or source must be named.) An expression of its own, with anchors of its own,
+# so that the many texts with "found" in them are read by this short expression only.
+SEARCH_NOTES = re.compile(
+    r"\b(search (?:budget|index)|(?:found|not) in the (?:search )?index|"
     r"(?:pages?|originals?|statements?|texts?|decisions?|releases?|sources?|listings?|dates?|numbers?) (?:was |were )?"
     r"not (?:found|located)|"
     r"(?:only|no) (?:[\w.]+ ){0,4}(?:pages?|reprints?|reposts?|reports?|listings?|dates?|originals?|texts?|releases?|"
@@ -519,23 +523,48 @@ WORKING_NOTES = re.compile(
 UNICODE_CASE = ("ı", "ſ", "\u0307")
 NOTE_ANCHORS = ("round ", "in main", "tool", "todo", "fixme", "helper", "corpus", "excerpt", "slice", "brief",
                 "lead ", "source id", "title from url", " read", "checked", "not used", "keep ", "consider",
-                "treat the", "search ", "index", "found", "located", *UNICODE_CASE)
+                "treat the", *UNICODE_CASE)
 TITLE_ANCHORS = ("title", "headline", "shown", "url", *UNICODE_CASE)
+SEARCH_ANCHORS = ("search budget", "search index", "in the index", "found", "located", *UNICODE_CASE)
 
 
 def anchored(texts: list[str], anchors: tuple[str, ...]) -> list[int]:
     """Indexes of the texts that contain one of the anchors, lower-cased (each text's own offset in one string)."""
+    return anchored_each(texts, [anchors])[0]
+
+
+def anchored_each(texts: list[str], anchor_sets: list[tuple[str, ...]]) -> list[list[int]]:
+    """anchored() for several sets of anchors, the texts lower-cased and joined once."""
     lowered = [t.lower() for t in texts]
     big = "\n".join(lowered)
     starts = [0, *itertools.accumulate(len(t) + 1 for t in lowered)]
-    hits = set()
-    for anchor in anchors:
-        at = big.find(anchor)
-        while at != -1:
-            i = bisect.bisect_right(starts, at) - 1
-            hits.add(i)
-            at = big.find(anchor, starts[i + 1])  # the rest of this text needs no second look
-    return sorted(hits)
+    out = []
+    for anchors in anchor_sets:
+        hits = set()
+        for anchor in anchors:
+            at = big.find(anchor)
+            while at != -1:
+                i = bisect.bisect_right(starts, at) - 1
+                hits.add(i)
+                at = big.find(anchor, starts[i + 1])  # the rest of this text needs no second look
+        out.append(sorted(hits))
+    return out
+
+
+def reader_text_problem(texts: list[str], regexes: list[tuple[tuple[str, ...], list[re.Pattern]]]) -> dict[int, str]:
+    """For each text one of the regexes matches: its index -> the first match. Each group of regexes reads only the
+    texts that contain one of its anchors."""
+    found: dict[int, str] = {}
+    for (_, group), hits in zip(regexes, anchored_each(texts, [anchors for anchors, _ in regexes])):
+        for i in hits:
+            if i in found:
+                continue
+            for rx in group:
+                m = rx.search(texts[i])
+                if m:
+                    found[i] = m.group(0)
+                    break
+    return found
 
 
 def batches(conn, sql: str, size: int = 20_000):
@@ -549,32 +578,26 @@ def batches(conn, sql: str, size: int = 20_000):
 @rule
 def public_text_is_for_readers(conn, locate):
     out = []
+    notes = [(NOTE_ANCHORS, [WORKING_NOTES]), (SEARCH_ANCHORS, [SEARCH_NOTES])]
     for batch in batches(conn, "select id, title, description, notes from responses"):
         cells = [(rid, col, text) for rid, *texts in batch
                  for col, text in zip(("title", "description", "notes"), texts) if text]
-        for i in anchored([c[2] for c in cells], NOTE_ANCHORS):
-            rid, col, text = cells[i]
-            m = WORKING_NOTES.search(text)
-            if m:
-                out.append(problem(locate, "responses", rid, col,
-                                   f"{col}: {m.group(0)!r} is about how the data was made; say what a reader needs"))
+        for i, said in sorted(reader_text_problem([c[2] for c in cells], notes).items()):
+            rid, col, _ = cells[i]
+            out.append(problem(locate, "responses", rid, col,
+                               f"{col}: {said!r} is about how the data was made; say what a reader needs"))
     for table in ("targets", "designations"):  # their notes are shown on their pages too
         for batch in batches(conn, f"select id, notes from {table} where notes is not null and notes != ''"):
-            for i in anchored([n for _, n in batch], NOTE_ANCHORS):
-                key, text = batch[i]
-                m = WORKING_NOTES.search(text)
-                if m:
-                    out.append(problem(locate, table, key, "notes",
-                                       f"notes: {m.group(0)!r} is about how the data was made; say what a reader needs"))
+            for i, said in sorted(reader_text_problem([n for _, n in batch], notes).items()):
+                out.append(problem(locate, table, batch[i][0], "notes",
+                                   f"notes: {said!r} is about how the data was made; say what a reader needs"))
+    titles_rx = [(NOTE_ANCHORS + TITLE_ANCHORS, [WORKING_NOTES, TITLE_NOTES]), (SEARCH_ANCHORS, [SEARCH_NOTES])]
     for batch in batches(conn, "select id, title from sources"):
         titles = [(sid, title) for sid, title in batch if title]
-        for i in anchored([t for _, t in titles], NOTE_ANCHORS + TITLE_ANCHORS):
-            sid, title = titles[i]
-            m = WORKING_NOTES.search(title) or TITLE_NOTES.search(title)
-            if m:
-                out.append(problem(locate, "sources", sid, "title",
-                                   f"title: {m.group(0)!r} is about how the title was read; give the page's title, or a "
-                                   "description of the page in [square brackets] when it shows none"))
+        for i, said in sorted(reader_text_problem([t for _, t in titles], titles_rx).items()):
+            out.append(problem(locate, "sources", titles[i][0], "title",
+                               f"title: {said!r} is about how the title was read; give the page's title, or a "
+                               "description of the page in [square brackets] when it shows none"))
     return out
 
 
