@@ -517,9 +517,9 @@ SEARCH_NOTES = re.compile(
 
 # Every match of WORKING_NOTES contains one of NOTE_ANCHORS once lower-cased, every match of TITLE_NOTES one of
 # TITLE_ANCHORS, every match of SEARCH_NOTES one of SEARCH_ANCHORS; the last three of each catch the letters a
-# case-insensitive match reads as i, s or I (ı, ſ, İ). So a text with no anchor cannot match, and the whole column is searched for the anchors with str.find (C speed):
-# only the texts around a hit are read with the regular expression. tests/test_properties.py checks the anchors
-# against random matches of each expression.
+# case-insensitive match reads as i, s or I (ı, ſ, İ). So a text with no anchor cannot match, and the whole column
+# is searched for the anchors with str.find (C speed): only the texts around a hit are read with the regular
+# expression. tests/test_properties.py checks the anchors against random matches of each expression.
 UNICODE_CASE = ("ı", "ſ", "\u0307")
 NOTE_ANCHORS = ("round ", "in main", "tool", "todo", "fixme", "helper", "corpus", "excerpt", "slice", "brief",
                 "lead ", "source id", "title from url", " read", "checked", "not used", "keep ", "consider",
