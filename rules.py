@@ -628,13 +628,19 @@ MENTION_TEXT = {"responses": ["title", "description", "notes"], "designations": 
                 "targets": ["notes"], "triggers": ["description"]}
 
 
-@functools.lru_cache(maxsize=1)
-def row_links():
-    """plugins/row_links.py, loaded from its file (the plugins folder is not a package)."""
-    spec = importlib.util.spec_from_file_location("belarus_row_links", Path(__file__).resolve().parent / "plugins" / "row_links.py")
+@functools.lru_cache(maxsize=None)
+def plugin(name: str):
+    """plugins/<name>.py, loaded once from its file (the plugins folder is not a package): the build shares their
+    code with the site (row_links here, search_fold in search_index.py)."""
+    spec = importlib.util.spec_from_file_location(f"belarus_{name}", Path(__file__).resolve().parent / "plugins" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def row_links():
+    """plugins/row_links.py: how the site finds the ids a text names."""
+    return plugin("row_links")
 
 
 @rule

@@ -21,16 +21,13 @@ added to the word the index keeps (Čyhir: cyhir under both cihir and hihir); as
 from __future__ import annotations
 
 import functools
-import importlib.util
 import sqlite3
-from pathlib import Path
 
 import sqlite_utils
 
-_spec = importlib.util.spec_from_file_location(
-    "belarus_search_fold", Path(__file__).resolve().parent / "plugins" / "search_fold.py")
-search_fold = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(search_fold)
+from rules import plugin
+
+search_fold = plugin("search_fold")
 
 # Letters checked for a fold that differs from the fold of what unicode61 keeps of them (Latin, Greek, Cyrillic),
 # each in a few neighbourhoods the skeleton rules look at.
