@@ -1252,7 +1252,6 @@ class SummaryBuilder:
     def copy_into(self, db: sqlite_utils.Database) -> None:
         if not self.made:
             return
-        db.conn.commit()
         db.execute("attach database ? as side", (str(self.aux_path),))
         db.conn.execute("begin")  # one schema change for the rules still running, not one per table
         for name in self.made:  # same columns and declared types, rows in the same order
@@ -1291,6 +1290,7 @@ def build_search(db: sqlite_utils.Database) -> None:
     import search_index
     with phase("  cross-script search vocabulary (folded words)"):
         search_index.build(db, written)
+    db.conn.commit()  # the search indexes are written: nothing is left open (copy_into attaches a file next)
 
 
 def fts_index(db: sqlite_utils.Database, name: str, columns: list[str], select_sql: str,
