@@ -1,5 +1,6 @@
 """Hostile queries: nothing can write, nothing runs forever, no parameter causes a 500,
 and every response carries the security headers."""
+import gc
 import hashlib
 import os
 import sys
@@ -62,11 +63,23 @@ async def test_malformed_parameters_never_cause_a_500(ds, name):
         assert r.status_code in (200, 400), (name, value[:20], r.status_code)
 
 
+# Datasette 0.65 awaits the facet classes one after another (its own gather() in views/table.py). When
+# ColumnFacet answers `_facet=nope` with a 400, the coroutines of the facets after it, and of the suggested
+# facets, are left unawaited, and Python warns when they are collected. The 400 is right; the warning is
+# Datasette's. The test collects them itself, so that the warnings fall inside it and are filtered here,
+# for this test only and by their exact text.
+@pytest.mark.filterwarnings(
+    r"ignore:coroutine '(DateFacet|ArrayFacet)\.facet_results' was never awaited:RuntimeWarning",
+    r"ignore:coroutine 'TableView\._data_traced\.<locals>\.execute_suggested_facets' was never awaited"
+    r":RuntimeWarning")
 async def test_hostile_table_parameters_never_cause_a_500(ds):
     for qs in ["_search=%22", "_search=NEAR(", "_sort=nope", "_sort_desc=1;drop", "date__gt=x'", "_facet=nope",
                "_size=999999", "_size=-1", "_next=zzz", "_where=1=1)--", "id__in=a,b,", "_col=nope"]:
         r = await ds.client.get(f"/belarus/responses?{qs}")
         assert r.status_code in (200, 400), (qs, r.status_code)
+    r = await ds.client.get("/belarus/responses?_facet=nope")
+    assert r.status_code == 400
+    gc.collect()
 
 
 async def test_security_headers_on_every_page(ds):
