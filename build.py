@@ -1363,6 +1363,22 @@ VIEWS = {
 }
 
 
+def new_database(pkg: dict, path: Path) -> sqlite_utils.Database:
+    """A new database file, tuned for one build, with every table of the package created and empty."""
+    db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=False))  # FastLoader writes from a thread
+    tune(db.conn)
+    for res in creation_order(pkg):
+        create_table(db, res)
+    return db
+
+
+def seal(db: sqlite_utils.Database) -> None:
+    """The last step of a build: ANALYZE, then the write-ahead log written back, so the file stands alone."""
+    db.analyze()
+    db.conn.commit()
+    db.execute("pragma journal_mode = delete")
+
+
 def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | None = None) -> dict[str, int]:
     """Validate and load in one pass into a temporary file; rename it into place only if nothing was wrong."""
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -1372,10 +1388,7 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
         p.unlink(missing_ok=True)
     db = None
     try:
-        db = sqlite_utils.Database(sqlite3.connect(tmp, check_same_thread=False))  # FastLoader writes from a thread
-        tune(db.conn)
-        for res in creation_order(pkg):
-            create_table(db, res)
+        db = new_database(pkg, tmp)
         part = output.with_name(f".{output.name}.part-{os.getpid()}")
         loader = load_checked(pkg, data_dir, db.conn, period_of(pkg, today), aux=part, run_rules=not PARALLEL)
         # The rules and the summaries only read the tables: two more processes check the rules and another computes
@@ -1399,9 +1412,7 @@ def write_database(pkg: dict, data_dir: Path, output: Path, today: dt.date | Non
             if problems:
                 raise BuildError(sorted(problems))
         with phase("analyze and write back"):
-            db.analyze()
-            db.conn.commit()
-            db.execute("pragma journal_mode = delete")  # the log written back: one self-contained file
+            seal(db)
         db.close()
         os.replace(tmp, output)
         return loader.counts

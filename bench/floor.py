@@ -12,14 +12,12 @@ none of these indexes, search indexes or summaries.
 """
 from __future__ import annotations
 
-import sqlite3
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import build  # noqa: E402
-import sqlite_utils  # noqa: E402
 
 
 def main(src: Path, out: Path, downloads: bool = False) -> None:
@@ -29,10 +27,7 @@ def main(src: Path, out: Path, downloads: bool = False) -> None:
     for p in (out, aux):
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{p}{suffix}").unlink(missing_ok=True)
-    db = sqlite_utils.Database(sqlite3.connect(out, check_same_thread=False))
-    build.tune(db.conn)
-    for res in build.creation_order(pkg):
-        build.create_table(db, res)
+    db = build.new_database(pkg, out)  # the build's own first step
     db.execute("attach database ? as built", (str(src),))
     db.conn.execute("begin")
     for res in build.creation_order(pkg):  # (create_table's own indexes, if any, are written as the rows come)
@@ -41,9 +36,7 @@ def main(src: Path, out: Path, downloads: bool = False) -> None:
     db.execute("detach database built")
     db.execute("pragma journal_mode = wal")  # as the build does: the summaries' process reads while this one writes
     build.build_the_rest(pkg, db, out, aux)
-    db.analyze()
-    db.conn.commit()
-    db.execute("pragma journal_mode = delete")
+    build.seal(db)  # and its last
     db.close()
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{aux}{suffix}").unlink(missing_ok=True)
