@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import rules  # noqa: E402
+from listings import write  # noqa: E402
 
 
 def read(name: str, data: Path = ROOT / "data") -> list[dict]:
@@ -55,11 +56,7 @@ def main(argv: list[str], data: Path = ROOT / "data") -> int:
         for rid in changed:
             print(f"data/responses.csv: {rid}: sourcing or act_source is stale", file=sys.stderr)
         return 1 if changed else 0
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    w.writeheader()
-    w.writerows(responses)
-    path.write_text(buf.getvalue(), encoding="utf-8")
+    write(path, fields, responses)
     print(f"{len(changed)} row(s) updated")
     return 0
 

@@ -53,11 +53,12 @@ def header(path: Path) -> list[str]:
         return next(csv.reader(f))
 
 
-def write(path: Path, fields: list[str], rows: list[dict], key) -> None:
+def write(path: Path, fields: list[str], rows: list[dict], key=None) -> None:
+    """Write `rows` as the data files are kept: UTF-8, "\n" line ends, sorted by `key` (in their order without one)."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
     w.writeheader()
-    for row in sorted(rows, key=key):
+    for row in (rows if key is None else sorted(rows, key=key)):
         w.writerow({k: row.get(k, "") or "" for k in fields})
     path.write_text(buf.getvalue(), encoding="utf-8")
 

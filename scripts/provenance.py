@@ -23,6 +23,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from listings import write
+
 ROOT = Path(__file__).resolve().parent.parent
 RESPONSES = "data/responses.csv"
 PACKAGE = "datapackage.json"
@@ -128,11 +130,7 @@ def main(argv: list[str]) -> int:
         return 1 if wrong else 0
     for r in rows:
         r["added_in"], r["changed_in"] = prov[r["id"]]
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    path.write_text(buf.getvalue(), encoding="utf-8")
+    write(path, fields, rows)
     print(f"{len(wrong)} row(s) updated")
     return 0
 
