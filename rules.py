@@ -595,8 +595,9 @@ def public_text_is_for_readers(conn, locate):
     for batch in batches(conn, "select id, title from sources"):
         titles = [(sid, title) for sid, title in batch if title]
         for i, said in sorted(reader_text_problem([t for _, t in titles], titles_rx).items()):
+            how = "how the sources were looked for" if SEARCH_NOTES.search(said) else "how the title was read"
             out.append(problem(locate, "sources", titles[i][0], "title",
-                               f"title: {said!r} is about how the title was read; give the page's title, or a "
+                               f"title: {said!r} is about {how}; give the page's title, or a "
                                "description of the page in [square brackets] when it shows none"))
     return out
 

@@ -387,6 +387,8 @@ RULE_CASES = {
                                                     "sources.csv:2:3:", "is about how the title was read"),
     "a title that says no title was shown": (lambda d: set_cells(d, "sources.csv", 2, title="Source one (headline inferred from URL)"),
                                              "sources.csv:2:3:", "is about how the title was read"),
+    "how the sources were looked for, as a title": (lambda d: set_cells(d, "sources.csv", 2, title="[Statement; the official page is not in the search index]"),
+                                                    "sources.csv:2:3:", "is about how the sources were looked for"),
     "month precision said of a day": (lambda d: set_cells(d, "responses.csv", 3, notes="Month precision only."),
                                       "responses.csv:3:20:", "stores a day"),
     "duplicate response": (lambda d: append_response_copy(d, "r-three-again", "2022-03-03"),
