@@ -10,8 +10,6 @@ same rules, so this script only saves typing after merging new sources.
 """
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -20,11 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import rules  # noqa: E402
-from listings import write  # noqa: E402
+import listings  # noqa: E402
 
 
 def read(name: str, data: Path = ROOT / "data") -> list[dict]:
-    return list(csv.DictReader(io.StringIO((data / f"{name}.csv").read_text(encoding="utf-8"))))
+    return listings.read(data / f"{name}.csv")
 
 
 def main(argv: list[str], data: Path = ROOT / "data") -> int:
@@ -38,7 +36,7 @@ def main(argv: list[str], data: Path = ROOT / "data") -> int:
         if s and not rules.refusal(s["url"], patterns):
             by_row[link["response_id"]].append(s)
     path = data / "responses.csv"
-    responses = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    responses = listings.read(path)
     fields = list(responses[0].keys())
     changed = []
     for r in responses:
@@ -56,7 +54,7 @@ def main(argv: list[str], data: Path = ROOT / "data") -> int:
         for rid in changed:
             print(f"data/responses.csv: {rid}: sourcing or act_source is stale", file=sys.stderr)
         return 1 if changed else 0
-    write(path, fields, responses)
+    listings.write(path, fields, responses)
     print(f"{len(changed)} row(s) updated")
     return 0
 
