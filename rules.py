@@ -639,11 +639,6 @@ def plugin(name: str):
     return module
 
 
-def row_links():
-    """plugins/row_links.py: how the site finds the ids a text names."""
-    return plugin("row_links")
-
-
 @rule
 def public_text_names_rows_that_exist(conn, locate):
     """An id named in a title, description or note is that of a response or a source of the dataset, in full."""
@@ -662,7 +657,7 @@ def public_text_names_rows_that_exist(conn, locate):
         for row in conn.execute(f'select id, {", ".join(f"[{c}]" for c in columns)} from "{table}" where {where} '
                                 f'order by rowid'):
             for col, text in zip(columns, row[1:]):
-                for name in row_links().mentions(text or ""):
+                for name in plugin("row_links").mentions(text or ""):
                     table_of = "sources" if name.startswith("s-") else "responses"
                     if conn.execute(f"select 1 from {table_of} where id = ?", (name,)).fetchone():
                         continue

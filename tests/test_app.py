@@ -186,7 +186,7 @@ async def test_ids_named_in_notes_and_descriptions_link_to_their_rows(ds, built_
     linked = 0
     for rid, text in named:
         html = (await get(ds, f"/belarus/responses/{rid}")).text
-        for name in rules.row_links().mentions(text):
+        for name in rules.plugin("row_links").mentions(text):
             table = "sources" if name.startswith("s-") else "responses"
             assert f'<a href="/belarus/{table}/{name}">{name}</a>' in html, (rid, name)
             assert (await get(ds, f"/belarus/{table}/{name}")).status_code == 200, name

@@ -76,9 +76,7 @@ async def test_hostile_table_parameters_never_cause_a_500(ds):
     for qs in ["_search=%22", "_search=NEAR(", "_sort=nope", "_sort_desc=1;drop", "date__gt=x'", "_facet=nope",
                "_size=999999", "_size=-1", "_next=zzz", "_where=1=1)--", "id__in=a,b,", "_col=nope"]:
         r = await ds.client.get(f"/belarus/responses?{qs}")
-        assert r.status_code in (200, 400), (qs, r.status_code)
-    r = await ds.client.get("/belarus/responses?_facet=nope")
-    assert r.status_code == 400
+        assert r.status_code in ((400,) if qs == "_facet=nope" else (200, 400)), (qs, r.status_code)
     gc.collect()
 
 
