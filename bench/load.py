@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+BARE_PLUGINS = ROOT / "bench" / "bare_plugins"  # the bare baseline's SQL functions, nothing else of the site
 sys.path.insert(0, str(ROOT))
 
 
@@ -163,7 +164,8 @@ def datasette_server(db: Path, ours: bool = True, port: int = 8765, extra: list[
     """Start `datasette serve` on loopback: with our metadata, plugins and templates, or bare."""
     import app as site
     exe = Path(sys.executable).with_name("datasette")
-    args = site.datasette_args(db) if ours else ["-i", str(db), *site.setting_args()]
+    # Bare: the same file and settings, and only the SQL functions our canned queries call (bench/bare_plugins).
+    args = site.datasette_args(db) if ours else ["-i", str(db), *site.setting_args(), "--plugins-dir", str(BARE_PLUGINS)]
     proc = subprocess.Popen([str(exe), "serve", *args, "--host", "127.0.0.1", "--port", str(port), *(extra or [])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"

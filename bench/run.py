@@ -103,6 +103,13 @@ def build_table(b: dict[str, tuple[float, float, float]]) -> list[str]:
     return out
 
 
+def ratio(ours: tuple[float, float, int], bare: tuple[float, float, int]) -> str:
+    """Ours ÷ bare at p95, or no ratio where either side had errors: a time against an error answer compares nothing."""
+    if ours[2] or bare[2]:
+        return "— (errors)"
+    return f"{ours[1] / bare[1]:.2f}"
+
+
 def pages(db: Path) -> dict[str, tuple[str, str]]:
     """name -> (path on our site, the same work on bare datasette)."""
     import sqlite3
@@ -239,8 +246,8 @@ def main() -> int:
                   "|---|---|---|---|---|---|---|---|"]
         for name, r in serving.items():
             (o1, o16), (b1, b16) = r["ours"], r["bare"]
-            lines.append(f"| {name} | {fmt(o1[0])} / {fmt(o1[1])} | {fmt(b1[0])} / {fmt(b1[1])} | {o1[1] / b1[1]:.2f} | "
-                         f"{fmt(o16[0])} / {fmt(o16[1])} | {fmt(b16[0])} / {fmt(b16[1])} | {o16[1] / b16[1]:.2f} | {o1[2] + o16[2]} / {b1[2] + b16[2]} |")
+            lines.append(f"| {name} | {fmt(o1[0])} / {fmt(o1[1])} | {fmt(b1[0])} / {fmt(b1[1])} | {ratio(o1, b1)} | "
+                         f"{fmt(o16[0])} / {fmt(o16[1])} | {fmt(b16[0])} / {fmt(b16[1])} | {ratio(o16, b16)} | {o1[2] + o16[2]} / {b1[2] + b16[2]} |")
         lines += ["", "### Export of the full responses table", "",
                   "| how | seconds | bytes |", "|---|---|---|",
                   f"| Datasette streaming CSV (`_stream=on`) | {export['stream_s']:.2f} | {export['stream_bytes']:,} |",
