@@ -383,15 +383,20 @@ def search_snippet(text, q, width: int = 14):
     return ("… " if lo > 0 else "") + "".join(out) + (" …" if hi < len(matches) else "")
 
 
+def sql_functions(conn, search: "Search") -> None:
+    """The SQL functions our canned queries call (also given to the benchmark's bare baseline, bench/bare_plugins)."""
+    conn.create_function("fold", 1, fold, deterministic=True)
+    conn.create_function("search_fts", 1, search.search_fts, deterministic=True)
+    conn.create_function("search_notice", 1, search.search_notice, deterministic=True)
+    conn.create_function("search_snippet", 2, search_snippet, deterministic=True)
+
+
 @hookimpl(trylast=True)
 def prepare_connection(conn):
     # trylast: after Datasette's own prepare_connection, so our escape_fts replaces its one.
     search = Search(conn)
     conn.create_function("escape_fts", 1, search.escape_fts, deterministic=True)
-    conn.create_function("fold", 1, fold, deterministic=True)
-    conn.create_function("search_fts", 1, search.search_fts, deterministic=True)
-    conn.create_function("search_notice", 1, search.search_notice, deterministic=True)
-    conn.create_function("search_snippet", 2, search_snippet, deterministic=True)
+    sql_functions(conn, search)
 
 
 # The canned queries whose parameter is a search, and that parameter.

@@ -4,21 +4,17 @@
 that error is meaningless. This file gives bare Datasette those functions and nothing else of the site: no metadata,
 templates, canned queries or other hooks, and Datasette's own `escape_fts` for table searches. Loaded only with
 `--plugins-dir bench/bare_plugins`."""
-import importlib.util
+import sys
 from pathlib import Path
 
 from datasette import hookimpl
 
-_spec = importlib.util.spec_from_file_location(
-    "bench_bare_search_fold", Path(__file__).resolve().parents[2] / "plugins" / "search_fold.py")
-_search_fold = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_search_fold)  # a plain module: its own hooks are not registered with Datasette
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+import rules  # noqa: E402  (rules.plugin loads a plugin file as a plain module: its own hooks are not registered)
+
+_search_fold = rules.plugin("search_fold")
 
 
 @hookimpl
 def prepare_connection(conn):
-    search = _search_fold.Search(conn)
-    conn.create_function("fold", 1, _search_fold.fold, deterministic=True)
-    conn.create_function("search_fts", 1, search.search_fts, deterministic=True)
-    conn.create_function("search_notice", 1, search.search_notice, deterministic=True)
-    conn.create_function("search_snippet", 2, _search_fold.search_snippet, deterministic=True)
+    _search_fold.sql_functions(conn, _search_fold.Search(conn))
